@@ -1,0 +1,120 @@
+# Territory build. `make` builds build/territory; `make test` runs every test
+# twice (plain, then under AddressSanitizer + UndefinedBehaviorSanitizer);
+# `make run` runs the main job; `make fuzz`, `make lint` and `make format`
+# do what they say. `make SANITIZER=address` builds the
+# sanitizer variant into build/asan.
+
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+B       ?= build
+PKGS    := expat
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+ifneq ($(CI),)
+WARN    += -Werror
+endif
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+ALLCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+            $(CFLAGS) -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lexpat) -lm -lpthread
+TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ifeq ($(SANITIZER),address)
+B       := build/asan
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+GOLD_SRC := $(wildcard tests/golden/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TESTS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%) \
+            $(GOLD_SRC:tests/golden/%.c=$(B)/tests/%)
+LIB      := $(B)/libterritory.a
+BIN      := $(B)/territory
+
+.PHONY: all deps test check check-asan run fuzz fuzz-build lint format clean
+all: $(BIN)
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TESTLIBS) $(LDLIBS)
+
+$(B)/tests/%: tests/golden/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TESTLIBS) $(LDLIBS)
+
+# Runs every test binary and the CLI tests against this build directory.
+check: $(BIN) $(TESTS)
+	@B=$(B) sh tests/run-tests.sh $(TESTS)
+
+check-asan:
+	@$(MAKE) --no-print-directory SANITIZER=address check
+
+# The README's test command: install what is missing, run the suite, then
+# run it once more under ASan+UBSan.
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check-asan
+
+# The main job until the server exists: simulate the demo model and print
+# its table.
+run: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	$(BIN) run models/demand-spend.xmile --format tsv
+
+FUZZ_SECONDS ?= 60
+FUZZ_LIB_SRC := $(LIB_SRC)
+fuzz-build: deps
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  echo "clang $$n"; \
+	  clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $$f \
+	    $(FUZZ_LIB_SRC) -o build/fuzz/$$n $(LDLIBS) || exit 1; done
+
+# Runs each fuzz target for FUZZ_SECONDS seconds from its seed corpus.
+fuzz: fuzz-build
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  mkdir -p build/fuzz/corpus-$$n; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -timeout=5 -rss_limit_mb=2048 build/fuzz/corpus-$$n \
+	    tests/fuzz/corpus/$$n || exit 1; done
+
+lint: deps
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/*.h)
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Isrc -Iinclude src
+
+format: deps
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/*.h) \
+	  $(UNIT_SRC) $(GOLD_SRC) $(FUZZ_SRC)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

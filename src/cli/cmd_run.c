@@ -1,0 +1,343 @@
+/*
+ * cmd_run.c - `territory run` and `territory check`: load, compile and
+ * simulate a model, and write its table as CSV, TSV or JSON.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sd/sd.h"
+
+typedef enum { FMT_CSV, FMT_TSV, FMT_JSON } Format;
+
+typedef struct RunArgs {
+    const char *model;    /* path */
+    Format format;        /* output format */
+    SdRunOpts opts;       /* method */
+    const char *sets[256];/* NAME=VALUE overrides */
+    int nsets;            /* how many */
+    const char *vars;     /* comma-separated names, or NULL for all */
+    const char *out;      /* output file, or NULL for stdout */
+} RunArgs;
+
+static int parse_run_args(int argc, char **argv, RunArgs *a)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = true;
+        if (!strcmp(arg, "--format")) {
+            if (val && !strcmp(val, "csv"))
+                a->format = FMT_CSV;
+            else if (val && !strcmp(val, "tsv"))
+                a->format = FMT_TSV;
+            else if (val && !strcmp(val, "json"))
+                a->format = FMT_JSON;
+            else {
+                cli_error("--format takes csv, tsv or json");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(arg, "--method")) {
+            a->opts.method_given = true;
+            if (val && !strcasecmp(val, "euler"))
+                a->opts.method = SD_EULER;
+            else if (val && !strcasecmp(val, "rk2"))
+                a->opts.method = SD_RK2;
+            else if (val && !strcasecmp(val, "rk4"))
+                a->opts.method = SD_RK4;
+            else {
+                cli_error("--method takes euler, rk2 or rk4");
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(arg, "--set")) {
+            if (!val || !strchr(val, '=')) {
+                cli_error("--set takes NAME=VALUE");
+                return EXIT_USAGE;
+            }
+            if (a->nsets == 256) {
+                cli_error("too many --set options (256 at most)");
+                return EXIT_USAGE;
+            }
+            a->sets[a->nsets++] = val;
+        } else if (!strcmp(arg, "--vars")) {
+            if (!val) {
+                cli_error("--vars takes a comma-separated list of names");
+                return EXIT_USAGE;
+            }
+            a->vars = val;
+        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
+            if (!val) {
+                cli_error("-o takes a file name");
+                return EXIT_USAGE;
+            }
+            a->out = val;
+        } else if (arg[0] == '-' && arg[1]) {
+            cli_error("unknown option '%s'", arg);
+            return EXIT_USAGE;
+        } else {
+            takes = false;
+            if (a->model) {
+                cli_error("more than one model given ('%s' and '%s')",
+                          a->model, arg);
+                return EXIT_USAGE;
+            }
+            a->model = arg;
+        }
+        if (takes)
+            i++;
+    }
+    if (!a->model) {
+        cli_error("no model given");
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int load_and_compile(const char *path, const RunArgs *a, SdModel **m,
+                            SdProgram **p, TDiags *d)
+{
+    *p = NULL;
+    int rc = sd_model_load(path, m, d);
+    if (rc)
+        return rc;
+    for (int i = 0; a && i < a->nsets; i++) {
+        const char *eq = strchr(a->sets[i], '=');
+        char *name = strndup(a->sets[i], (size_t)(eq - a->sets[i]));
+        double v;
+        if (!name)
+            return T_EINTERNAL;
+        if (!str_to_double(eq + 1, &v)) {
+            diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
+                      "--set %s: '%s' is not a number", name, eq + 1);
+            rc = T_EINPUT;
+        } else if (sd_model_set(*m, name, v, d)) {
+            rc = T_EINPUT;
+        }
+        free(name);
+    }
+    if (rc)
+        return rc;
+    return sd_compile(*m, p, d);
+}
+
+static void put_num(FILE *f, double v, bool json)
+{
+    if (isnan(v) || isinf(v)) {
+        if (json)
+            fputs("null", f);
+        else
+            fputs(isnan(v) ? "NaN" : v > 0 ? "Inf" : "-Inf", f);
+        return;
+    }
+    if (v == 0)
+        v = 0; /* no "-0" */
+    fprintf(f, "%.15g", v);
+}
+
+static void put_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void put_field(FILE *f, const char *s, Format fmt)
+{
+    if (fmt == FMT_CSV && strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else if (fmt == FMT_TSV) {
+        for (; *s; s++)
+            fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+    } else {
+        fputs(s, f);
+    }
+}
+
+static int write_results(FILE *f, const SdResults *r, const int *cols,
+                         int ncols, Format fmt)
+{
+    if (fmt == FMT_JSON) {
+        fputs("{\"columns\": [", f);
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                fputs(", ", f);
+            put_json_string(f, r->names[cols[c]]);
+        }
+        fputs("],\n \"rows\": [\n", f);
+        for (int i = 0; i < r->nrows; i++) {
+            fputs("  [", f);
+            for (int c = 0; c < ncols; c++) {
+                if (c)
+                    fputs(", ", f);
+                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]], true);
+            }
+            fputs(i + 1 < r->nrows ? "],\n" : "]\n", f);
+        }
+        fputs(" ]}\n", f);
+    } else {
+        char sep = fmt == FMT_CSV ? ',' : '\t';
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                fputc(sep, f);
+            put_field(f, r->names[cols[c]], fmt);
+        }
+        fputc('\n', f);
+        for (int i = 0; i < r->nrows; i++) {
+            for (int c = 0; c < ncols; c++) {
+                if (c)
+                    fputc(sep, f);
+                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]], false);
+            }
+            fputc('\n', f);
+        }
+    }
+    return ferror(f) ? T_EINTERNAL : T_OK;
+}
+
+/* Chooses the columns: Time, then the --vars names or all variables. */
+static int pick_columns(const SdResults *r, const char *vars, int **cols,
+                        int *ncols)
+{
+    *cols = malloc(sizeof(int) * (size_t)(r->ncols + 1));
+    if (!*cols)
+        return EXIT_INTERNAL;
+    int n = 0;
+    (*cols)[n++] = 0;
+    if (!vars) {
+        for (int c = 1; c < r->ncols; c++)
+            (*cols)[n++] = c;
+        *ncols = n;
+        return EXIT_OK;
+    }
+    const char *p = vars;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char *name = strndup(p, len);
+        if (!name)
+            return EXIT_INTERNAL;
+        int c = sd_results_find(r, name);
+        if (c < 0) {
+            cli_error("--vars: unknown variable '%s'", name);
+            free(name);
+            return EXIT_INPUT;
+        }
+        free(name);
+        if (c > 0 && n <= r->ncols)
+            (*cols)[n++] = c;
+        p += len + (comma ? 1 : 0);
+    }
+    *ncols = n;
+    return EXIT_OK;
+}
+
+static int exit_for(int rc)
+{
+    return rc == T_EINPUT ? EXIT_INPUT : rc == T_EUSAGE ? EXIT_USAGE : EXIT_INTERNAL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    RunArgs a = {.format = FMT_CSV};
+    int ex = parse_run_args(argc, argv, &a);
+    if (ex)
+        return ex;
+    TDiags d = {0};
+    SdModel *m = NULL;
+    SdProgram *p = NULL;
+    SdResults *r = NULL;
+    int *cols = NULL, ncols = 0;
+    int rc = load_and_compile(a.model, &a, &m, &p, &d);
+    if (!rc)
+        rc = sd_run(p, &a.opts, &r, &d);
+    if (rc) {
+        cli_print_diags(&d);
+        ex = exit_for(rc);
+        goto done;
+    }
+    ex = pick_columns(r, a.vars, &cols, &ncols);
+    if (ex)
+        goto done;
+    FILE *f = stdout;
+    if (a.out && strcmp(a.out, "-")) {
+        f = fopen(a.out, "w");
+        if (!f) {
+            cli_error("cannot write '%s': %s", a.out, strerror(errno));
+            ex = EXIT_INPUT;
+            goto done;
+        }
+    }
+    if (write_results(f, r, cols, ncols, a.format) || fflush(f)) {
+        cli_error("cannot write the results: %s", strerror(errno));
+        ex = EXIT_INTERNAL;
+    }
+    if (f != stdout && fclose(f)) {
+        cli_error("cannot write '%s': %s", a.out, strerror(errno));
+        ex = EXIT_INTERNAL;
+    }
+done:
+    free(cols);
+    sd_results_free(r);
+    sd_program_free(p);
+    sd_model_free(m);
+    diags_free(&d);
+    return ex;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    bool dump = argc == 2 && !strcmp(argv[1], "--bytecode");
+    if (dump)
+        argc--;
+    if (argc != 1 || argv[0][0] == '-') {
+        cli_error("usage: territory check MODEL [--bytecode]");
+        return EXIT_USAGE;
+    }
+    TDiags d = {0};
+    SdModel *m = NULL;
+    SdProgram *p = NULL;
+    int rc = load_and_compile(argv[0], NULL, &m, &p, &d);
+    int ex = EXIT_OK;
+    if (rc) {
+        cli_print_diags(&d);
+        ex = exit_for(rc);
+    } else {
+        int stocks = 0, flows = 0, auxes = 0;
+        for (int i = 0; i < m->nvars; i++) {
+            stocks += m->vars[i].kind == SD_STOCK;
+            flows += m->vars[i].kind == SD_FLOW;
+            auxes += m->vars[i].kind == SD_AUX;
+        }
+        printf("%s: ok: %d variables (%d stocks, %d flows, %d auxiliaries), "
+               "time %g to %g by %g\n",
+               argv[0], m->nvars, stocks, flows, auxes, m->start, m->stop,
+               m->dt);
+        if (dump) {
+            TBuf b = {0};
+            sd_program_disasm(p, &b);
+            fputs(tbuf_cstr(&b), stdout);
+            tbuf_free(&b);
+        }
+    }
+    sd_program_free(p);
+    sd_model_free(m);
+    diags_free(&d);
+    return ex;
+}

@@ -1,0 +1,72 @@
+/*
+ * main.c - entry point of the territory command: dispatches to the
+ * subcommands and owns everything that touches the terminal. The library
+ * (src/core, src/sd) never prints; this file and cmd_*.c do.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define TERRITORY_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fputs("usage: territory <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  run MODEL [--format csv|tsv|json] [--method euler|rk2|rk4]\n"
+          "            [--set NAME=VALUE ...] [--vars A,B] [-o FILE]\n"
+          "                 simulate a model and print one row per saved time\n"
+          "  check MODEL    report every problem in a model as "
+          "file:line:col: message\n"
+          "  version        print the version\n"
+          "\n"
+          "exit codes: 0 success, 1 bad input, 2 usage error, 3 internal "
+          "failure\n",
+          f);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("territory: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_print_diags(const TDiags *d)
+{
+    TBuf b = {0};
+    diags_format(d, &b);
+    fputs(tbuf_cstr(&b), stderr);
+    if (d->len < d->errors)
+        fprintf(stderr, "(%d more errors not shown)\n", d->errors - d->len);
+    tbuf_free(&b);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 2, argv + 2);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("territory %s\n", TERRITORY_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    cli_error("unknown command '%s'", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,1214 @@
+/*
+ * compile.c - from SdModel to SdProgram. Four stages, in order:
+ *   1. parse every equation (parse.c) and resolve names to variables;
+ *   2. lower stateful builtins (SMTH1, DELAY3, TREND, INIT, PREVIOUS, ...)
+ *      into hidden stocks and slots, so the simulation loop knows only
+ *      stocks, auxiliaries and a few history buffers;
+ *   3. order the variables twice: for the initial values and for the
+ *      values each step, reporting algebraic loops by name;
+ *   4. emit bytecode for three programs: init, flow (per evaluation) and
+ *      post (after each step). Constants are computed once, in init.
+ * Everything allocated while compiling lives in one arena freed at the end;
+ * the SdProgram owns plain malloc'd arrays.
+ */
+#include "sd_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- compiled variables ----------------------------------------------- */
+
+typedef enum { CV_NORMAL, CV_SPECIAL } CvClass;
+
+typedef struct CVar {
+    const char *name;  /* display name */
+    const char *ident; /* canonical name, or a hidden one */
+    SdKind kind;       /* stock, flow or aux */
+    bool hidden;       /* made by lowering; not reported */
+    bool special;      /* time, dt, starttime, stoptime */
+    int src;           /* index of the SdVar, or of the owner for hidden */
+    SdSrcLoc loc;      /* where its equation is, for messages */
+    const char *text;  /* the equation text */
+    SdExpr *init;      /* value at the start */
+    SdExpr *flow;      /* value at each evaluation, or NULL (kept) */
+    SdExpr *rate;      /* stocks: the rate of change */
+    SdExpr *post;      /* value stored after each step, or NULL */
+    bool nonneg;       /* stock kept at or above zero */
+    int graph;         /* index in the graph table, or -1 */
+    int slot;          /* value slot */
+    int rate_slot;     /* stocks: slot of the rate */
+    bool is_const;     /* flow value never changes after init */
+    int mark;          /* DFS state while ordering */
+} CVar;
+
+typedef struct DelayRec {
+    SdExpr *input; /* what is pushed each step */
+} DelayRec;
+
+typedef struct Ctx {
+    Arena a;                   /* everything below that is not the program */
+    const SdModel *m;          /* the model */
+    TDiags *d;                 /* where errors go */
+    VEC(CVar) v;               /* all variables, hidden ones after users */
+    THash names;               /* ident -> index of user variables */
+    VEC(SdGraph) graphs;       /* graph table */
+    VEC(DelayRec) delays;      /* DELAY calls */
+    VEC(double) consts;        /* constant pool */
+    VEC(SdIns) code;           /* code being emitted */
+    int depth, max_depth;      /* operand stack while emitting */
+    int cur;                   /* variable being lowered */
+    VEC(int) order;            /* scratch for ordering */
+    VEC(int) path;             /* DFS path for cycle messages */
+    bool cycle_reported;       /* one message per cycle search */
+} Ctx;
+
+/* ---- builtins --------------------------------------------------------- */
+
+typedef enum {
+    B_FN1, B_MIN, B_MAX, B_LOG, B_MOD, B_PI, B_SAFEDIV, B_XIDZ, B_ZIDZ,
+    B_STEP, B_RAMP, B_PULSE, B_TIME, B_DT, B_START, B_STOP, B_INIT,
+    B_PREVIOUS, B_DELAY, B_DELAY1, B_DELAY3, B_DELAYN, B_SMTH1, B_SMTH3,
+    B_SMTHN, B_TREND, B_FORECAST, B_LOOKUP, B_IF
+} BuiltinKind;
+
+typedef struct Builtin {
+    const char *name; /* canonical name */
+    BuiltinKind kind; /* how it compiles */
+    int fn;           /* B_FN1: which SdMathFn */
+    int min, max;     /* argument counts */
+} Builtin;
+
+static const Builtin builtins[] = {
+    {"abs", B_FN1, SD_FN_ABS, 1, 1},
+    {"sqrt", B_FN1, SD_FN_SQRT, 1, 1},
+    {"exp", B_FN1, SD_FN_EXP, 1, 1},
+    {"ln", B_FN1, SD_FN_LN, 1, 1},
+    {"log10", B_FN1, SD_FN_LOG10, 1, 1},
+    {"log", B_LOG, 0, 1, 2},
+    {"int", B_FN1, SD_FN_INT, 1, 1},
+    {"integer", B_FN1, SD_FN_INT, 1, 1},
+    {"round", B_FN1, SD_FN_ROUND, 1, 1},
+    {"sign", B_FN1, SD_FN_SIGN, 1, 1},
+    {"sin", B_FN1, SD_FN_SIN, 1, 1},
+    {"cos", B_FN1, SD_FN_COS, 1, 1},
+    {"tan", B_FN1, SD_FN_TAN, 1, 1},
+    {"arcsin", B_FN1, SD_FN_ASIN, 1, 1},
+    {"arccos", B_FN1, SD_FN_ACOS, 1, 1},
+    {"arctan", B_FN1, SD_FN_ATAN, 1, 1},
+    {"asin", B_FN1, SD_FN_ASIN, 1, 1},
+    {"acos", B_FN1, SD_FN_ACOS, 1, 1},
+    {"atan", B_FN1, SD_FN_ATAN, 1, 1},
+    {"sinh", B_FN1, SD_FN_SINH, 1, 1},
+    {"cosh", B_FN1, SD_FN_COSH, 1, 1},
+    {"tanh", B_FN1, SD_FN_TANH, 1, 1},
+    {"min", B_MIN, 0, 2, 64},
+    {"max", B_MAX, 0, 2, 64},
+    {"mod", B_MOD, 0, 2, 2},
+    {"pi", B_PI, 0, 0, 0},
+    {"safediv", B_SAFEDIV, 0, 2, 3},
+    {"xidz", B_XIDZ, 0, 3, 3},
+    {"zidz", B_ZIDZ, 0, 2, 2},
+    {"step", B_STEP, 0, 2, 2},
+    {"ramp", B_RAMP, 0, 2, 3},
+    {"pulse", B_PULSE, 0, 1, 3},
+    {"time", B_TIME, 0, 0, 0},
+    {"dt", B_DT, 0, 0, 0},
+    {"starttime", B_START, 0, 0, 0},
+    {"stoptime", B_STOP, 0, 0, 0},
+    {"init", B_INIT, 0, 1, 1},
+    {"initial", B_INIT, 0, 1, 1},
+    {"previous", B_PREVIOUS, 0, 1, 2},
+    {"delay", B_DELAY, 0, 2, 3},
+    {"delay1", B_DELAY1, 0, 2, 3},
+    {"delay3", B_DELAY3, 0, 2, 3},
+    {"delayn", B_DELAYN, 0, 3, 4},
+    {"smth1", B_SMTH1, 0, 2, 3},
+    {"smth3", B_SMTH3, 0, 2, 3},
+    {"smthn", B_SMTHN, 0, 3, 4},
+    {"trend", B_TREND, 0, 2, 3},
+    {"forecast", B_FORECAST, 0, 3, 4},
+    {"lookup", B_LOOKUP, 0, 2, 2},
+    {"if_then_else", B_IF, 0, 3, 3},
+};
+#define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
+
+static const Builtin *builtin_find(const char *name)
+{
+    for (int i = 0; i < NBUILTINS; i++)
+        if (!strcmp(builtins[i].name, name))
+            return &builtins[i];
+    return NULL;
+}
+
+int sd_builtin_clock(const char *ident)
+{
+    const Builtin *b = builtin_find(ident);
+    return b && (b->kind == B_TIME || b->kind == B_DT || b->kind == B_START ||
+                 b->kind == B_STOP || b->kind == B_PI);
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void report(Ctx *c, int var, const SdExpr *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report(Ctx *c, int var, const SdExpr *e, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const CVar *v = &c->v.items[var];
+    if (v->text && e)
+        sd_report(c->d, &v->loc, v->text, e->off, "%s", msg);
+    else
+        diags_add(c->d, DIAG_ERROR, c->m->file,
+                  v->src >= 0 ? c->m->vars[v->src].decl_line : 0, 0, NULL,
+                  "%s", msg);
+}
+
+static SdExpr *mk(Ctx *c, SdExprKind k, int nargs, int off)
+{
+    SdExpr *e = arena_alloc(&c->a, sizeof *e);
+    if (!e)
+        return NULL;
+    e->kind = k;
+    e->nargs = nargs;
+    e->off = off;
+    e->ref = -1;
+    if (nargs)
+        e->args = arena_alloc(&c->a, sizeof(SdExpr *) * (size_t)nargs);
+    return e;
+}
+
+static SdExpr *mk_num(Ctx *c, double v)
+{
+    SdExpr *e = mk(c, SD_E_NUM, 0, 0);
+    if (e)
+        e->num = v;
+    return e;
+}
+
+static SdExpr *mk_ref(Ctx *c, int var)
+{
+    SdExpr *e = mk(c, SD_E_VAR, 0, 0);
+    if (e) {
+        e->ref = var;
+        e->name = c->v.items[var].ident;
+    }
+    return e;
+}
+
+static SdExpr *mk_bin(Ctx *c, SdBinOp op, SdExpr *l, SdExpr *r)
+{
+    SdExpr *e = mk(c, SD_E_BIN, 2, l ? l->off : 0);
+    if (e && e->args) {
+        e->op = op;
+        e->args[0] = l;
+        e->args[1] = r;
+    }
+    return e;
+}
+
+static SdExpr *mk_call(Ctx *c, const char *name, int n, SdExpr **args)
+{
+    SdExpr *e = mk(c, SD_E_CALL, n, args && n ? args[0]->off : 0);
+    if (!e)
+        return NULL;
+    e->name = name;
+    e->text = name;
+    const Builtin *b = builtin_find(name);
+    e->ref = b ? (int)(b - builtins) : -1;
+    for (int i = 0; i < n; i++)
+        e->args[i] = args[i];
+    return e;
+}
+
+static int add_var(Ctx *c, CVar v)
+{
+    if (vec_push(&c->v, v))
+        return -1;
+    return c->v.len - 1;
+}
+
+/* A hidden variable owned by the variable being lowered. */
+static int add_hidden(Ctx *c, SdKind kind, const char *what)
+{
+    const CVar *owner = &c->v.items[c->cur];
+    CVar h = {0};
+    h.kind = kind;
+    h.hidden = true;
+    h.src = owner->src;
+    h.loc = owner->loc;
+    h.text = owner->text;
+    h.name = arena_printf(&c->a, "%s in '%s'", what, owner->name);
+    h.ident = arena_printf(&c->a, "#%d#%s", c->v.len, what);
+    h.graph = -1;
+    return add_var(c, h);
+}
+
+static bool const_value(Ctx *c, const SdExpr *e, double *out, int depth);
+
+/* ---- stage 2: resolving names and lowering builtins -------------------- */
+
+static SdExpr *lower(Ctx *c, SdExpr *e);
+
+static const char *suggest_var(Ctx *c, const char *ident)
+{
+    const char *best = NULL;
+    int bestd = (int)strlen(ident) / 3 + 1;
+    if (bestd > 3)
+        bestd = 3;
+    for (int i = 0; i < c->v.len; i++) {
+        const CVar *v = &c->v.items[i];
+        if (v->hidden || v->special)
+            continue;
+        int dd = str_edit_distance(ident, v->ident, bestd);
+        if (dd <= bestd && (dd < bestd || !best)) {
+            best = v->name;
+            bestd = dd;
+        }
+    }
+    return best;
+}
+
+static const char *suggest_fn(const char *ident)
+{
+    const char *best = NULL;
+    int bestd = 2;
+    for (int i = 0; i < NBUILTINS; i++) {
+        int dd = str_edit_distance(ident, builtins[i].name, bestd);
+        if (dd <= bestd && (dd < bestd || !best)) {
+            best = builtins[i].name;
+            bestd = dd;
+        }
+    }
+    return best;
+}
+
+static int find_var(Ctx *c, const char *ident)
+{
+    int i;
+    return thash_get(&c->names, ident, &i) ? i : -1;
+}
+
+/* Stages of a smoothing or delay chain. */
+static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time,
+                     int n, SdExpr *init, const char *what)
+{
+    SdExpr *stage_time = n == 1 ? time : mk_bin(c, SD_OP_DIV, time, mk_num(c, n));
+    SdExpr *in = input, *out = NULL;
+    for (int k = 0; k < n; k++) {
+        int s = add_hidden(c, SD_STOCK, what);
+        if (s < 0)
+            return NULL;
+        CVar *v = &c->v.items[s];
+        SdExpr *ref = mk_ref(c, s);
+        if (material) {
+            /* The stock holds material in transit; its outflow is
+             * level / stage time. */
+            v->init = mk_bin(c, SD_OP_MUL, init ? init : input, stage_time);
+            out = mk_bin(c, SD_OP_DIV, ref, stage_time);
+            v->rate = mk_bin(c, SD_OP_SUB, in, out);
+        } else {
+            v->init = init ? init : input;
+            out = ref;
+            v->rate = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, in, ref),
+                             stage_time);
+        }
+        in = out;
+    }
+    return out;
+}
+
+static bool order_arg(Ctx *c, SdExpr *e, SdExpr *arg, int *n)
+{
+    double v;
+    if (!const_value(c, arg, &v, 0)) {
+        report(c, c->cur, arg, "the order of '%s' must be a constant",
+               e->text);
+        return false;
+    }
+    if (!(v >= 1 && v <= 1000)) {
+        report(c, c->cur, arg, "the order of '%s' must be between 1 and 1000, "
+               "not %g", e->text, v);
+        return false;
+    }
+    *n = (int)floor(v + 0.5);
+    return true;
+}
+
+static SdExpr *lower_call(Ctx *c, SdExpr *e)
+{
+    /* A graphical function called by name. */
+    int gv = find_var(c, e->name);
+    if (gv >= 0) {
+        CVar *g = &c->v.items[gv];
+        if (g->graph < 0) {
+            report(c, c->cur, e, "'%s' is a variable, not a function; only "
+                   "graphical functions can be called", e->text);
+            return NULL;
+        }
+        if (e->nargs != 1) {
+            report(c, c->cur, e, "graphical function '%s' takes 1 argument, "
+                   "not %d", e->text, e->nargs);
+            return NULL;
+        }
+        SdExpr *x = lower(c, e->args[0]);
+        if (!x)
+            return NULL;
+        SdExpr *l = mk(c, SD_E_CALL, 1, e->off);
+        l->name = "lookup";
+        l->text = e->text;
+        l->ref = (int)(builtin_find("lookup") - builtins);
+        l->args[0] = x;
+        l->num = g->graph; /* which graph */
+        return l;
+    }
+    const Builtin *b = builtin_find(e->name);
+    if (!b) {
+        const char *s = suggest_fn(e->name);
+        if (s)
+            report(c, c->cur, e, "unknown function '%s'; did you mean '%s'?",
+                   e->text, s);
+        else
+            report(c, c->cur, e, "unknown function '%s'", e->text);
+        return NULL;
+    }
+    if (e->nargs < b->min || e->nargs > b->max) {
+        if (b->min == b->max)
+            report(c, c->cur, e, "'%s' takes %d argument%s, not %d", e->text,
+                   b->min, b->min == 1 ? "" : "s", e->nargs);
+        else
+            report(c, c->cur, e, "'%s' takes %d to %d arguments, not %d",
+                   e->text, b->min, b->max, e->nargs);
+        return NULL;
+    }
+    e->ref = (int)(b - builtins);
+    if (b->kind == B_LOOKUP) {
+        SdExpr *g = e->args[0];
+        int gi = g->kind == SD_E_VAR ? find_var(c, g->name) : -1;
+        if (gi < 0 || c->v.items[gi].graph < 0) {
+            report(c, c->cur, g, "the first argument of 'lookup' must name "
+                   "a graphical function");
+            return NULL;
+        }
+        SdExpr *x = lower(c, e->args[1]);
+        if (!x)
+            return NULL;
+        e->nargs = 1;
+        e->args[0] = x;
+        e->num = c->v.items[gi].graph;
+        return e;
+    }
+    SdExpr *args[64];
+    for (int i = 0; i < e->nargs; i++) {
+        args[i] = lower(c, e->args[i]);
+        if (!args[i])
+            return NULL;
+        e->args[i] = args[i];
+    }
+    int n;
+    switch (b->kind) {
+    case B_PI:
+        return mk_num(c, M_PI);
+    case B_TIME:
+        return mk_ref(c, SD_SLOT_TIME);
+    case B_DT:
+        return mk_ref(c, SD_SLOT_DT);
+    case B_START:
+        return mk_ref(c, SD_SLOT_START);
+    case B_STOP:
+        return mk_ref(c, SD_SLOT_STOP);
+    case B_IF: {
+        SdExpr *f = mk(c, SD_E_IF, 3, e->off);
+        for (int i = 0; i < 3; i++)
+            f->args[i] = args[i];
+        return f;
+    }
+    case B_INIT: {
+        int h = add_hidden(c, SD_AUX, "init");
+        if (h < 0)
+            return NULL;
+        c->v.items[h].init = args[0];
+        return mk_ref(c, h);
+    }
+    case B_PREVIOUS: {
+        int h = add_hidden(c, SD_AUX, "previous");
+        if (h < 0)
+            return NULL;
+        c->v.items[h].init = e->nargs > 1 ? args[1] : args[0];
+        c->v.items[h].post = args[0];
+        return mk_ref(c, h);
+    }
+    case B_DELAY: {
+        SdExpr *init = e->nargs > 2 ? args[2] : NULL;
+        if (!init) {
+            /* Without an initial value the output starts at the input's
+             * initial value, kept in a slot of its own so the delay does
+             * not depend on its input during the run. */
+            int h = add_hidden(c, SD_AUX, "delay initial");
+            if (h < 0)
+                return NULL;
+            c->v.items[h].init = args[0];
+            init = mk_ref(c, h);
+        }
+        DelayRec r = {args[0]};
+        if (vec_push(&c->delays, r))
+            return NULL;
+        SdExpr *f = mk(c, SD_E_CALL, 2, e->off);
+        f->name = e->name;
+        f->text = e->text;
+        f->ref = e->ref;
+        f->args[0] = args[1];
+        f->args[1] = init;
+        f->num = c->delays.len - 1;
+        return f;
+    }
+    case B_DELAY1:
+        return chain(c, true, args[0], args[1], 1, e->nargs > 2 ? args[2] : NULL, "delay1");
+    case B_DELAY3:
+        return chain(c, true, args[0], args[1], 3, e->nargs > 2 ? args[2] : NULL, "delay3");
+    case B_DELAYN:
+        if (!order_arg(c, e, args[2], &n))
+            return NULL;
+        return chain(c, true, args[0], args[1], n, e->nargs > 3 ? args[3] : NULL, "delayn");
+    case B_SMTH1:
+        return chain(c, false, args[0], args[1], 1, e->nargs > 2 ? args[2] : NULL, "smth1");
+    case B_SMTH3:
+        return chain(c, false, args[0], args[1], 3, e->nargs > 2 ? args[2] : NULL, "smth3");
+    case B_SMTHN:
+        if (!order_arg(c, e, args[2], &n))
+            return NULL;
+        return chain(c, false, args[0], args[1], n, e->nargs > 3 ? args[3] : NULL, "smthn");
+    case B_TREND:
+    case B_FORECAST: {
+        /* average = SMTH1(input, avg time, input / (1 + initial trend *
+         * avg time)); trend = (input - average) / (average * avg time). */
+        SdExpr *input = args[0], *avg = args[1];
+        int it = b->kind == B_TREND ? 2 : 3;
+        SdExpr *itrend = e->nargs > it ? args[it] : mk_num(c, 0);
+        SdExpr *init = mk_bin(c, SD_OP_DIV, input,
+                              mk_bin(c, SD_OP_ADD, mk_num(c, 1),
+                                     mk_bin(c, SD_OP_MUL, itrend, avg)));
+        SdExpr *average = chain(c, false, input, avg, 1, init,
+                                b->kind == B_TREND ? "trend" : "forecast");
+        if (!average)
+            return NULL;
+        SdExpr *da[2] = {mk_bin(c, SD_OP_SUB, input, average),
+                         mk_bin(c, SD_OP_MUL, average, avg)};
+        SdExpr *trend = mk_call(c, "zidz", 2, da);
+        if (b->kind == B_TREND)
+            return trend;
+        return mk_bin(c, SD_OP_MUL, input,
+                      mk_bin(c, SD_OP_ADD, mk_num(c, 1),
+                             mk_bin(c, SD_OP_MUL, trend, args[2])));
+    }
+    default:
+        return e;
+    }
+}
+
+static SdExpr *lower(Ctx *c, SdExpr *e)
+{
+    if (!e)
+        return NULL;
+    switch (e->kind) {
+    case SD_E_NUM:
+        return e;
+    case SD_E_VAR: {
+        int i = find_var(c, e->name);
+        if (i < 0) {
+            const Builtin *b = builtin_find(e->name);
+            if (b && sd_builtin_clock(e->name)) {
+                e->kind = SD_E_CALL;
+                e->nargs = 0;
+                return lower_call(c, e);
+            }
+            const char *s = suggest_var(c, e->name);
+            if (s)
+                report(c, c->cur, e, "unknown variable '%s'; did you mean "
+                       "'%s'?", e->text, s);
+            else
+                report(c, c->cur, e, "unknown variable '%s'", e->text);
+            return NULL;
+        }
+        if (c->v.items[i].graph >= 0 && !c->v.items[i].flow &&
+            !c->v.items[i].init) {
+            report(c, c->cur, e, "graphical function '%s' needs an argument: "
+                   "'%s(x)'", e->text, e->text);
+            return NULL;
+        }
+        e->ref = i;
+        return e;
+    }
+    case SD_E_CALL:
+        return lower_call(c, e);
+    default:
+        for (int k = 0; k < e->nargs; k++) {
+            e->args[k] = lower(c, e->args[k]);
+            if (!e->args[k])
+                return NULL;
+        }
+        return e;
+    }
+}
+
+/* Evaluates an expression made of numbers, operators and constant
+ * variables at compile time (for the order of DELAYN and SMTHN). */
+static bool const_value(Ctx *c, const SdExpr *e, double *out, int depth)
+{
+    if (!e || depth > 50)
+        return false;
+    double a, b;
+    switch (e->kind) {
+    case SD_E_NUM:
+        *out = e->num;
+        return true;
+    case SD_E_VAR: {
+        int i = e->ref >= 0 ? e->ref : find_var(c, e->name);
+        if (i < 0 || c->v.items[i].kind == SD_STOCK || !c->v.items[i].flow)
+            return false;
+        return const_value(c, c->v.items[i].flow, out, depth + 1);
+    }
+    case SD_E_NEG:
+        if (!const_value(c, e->args[0], &a, depth + 1))
+            return false;
+        *out = -a;
+        return true;
+    case SD_E_BIN:
+        if (!const_value(c, e->args[0], &a, depth + 1) ||
+            !const_value(c, e->args[1], &b, depth + 1))
+            return false;
+        switch (e->op) {
+        case SD_OP_ADD: *out = a + b; return true;
+        case SD_OP_SUB: *out = a - b; return true;
+        case SD_OP_MUL: *out = a * b; return true;
+        case SD_OP_DIV: *out = a / b; return true;
+        default: return false;
+        }
+    default:
+        return false;
+    }
+}
+
+/* ---- stage 3: ordering ------------------------------------------------ */
+
+typedef enum { PH_INIT, PH_FLOW } Phase;
+
+static SdExpr *phase_expr(const CVar *v, Phase ph)
+{
+    return ph == PH_INIT ? v->init : v->flow;
+}
+
+/* Calls fn for every variable e reads in the given phase. */
+static void each_dep(Ctx *c, const SdExpr *e, Phase ph,
+                     void (*fn)(Ctx *, int, void *), void *ud)
+{
+    if (!e)
+        return;
+    if (e->kind == SD_E_VAR) {
+        if (e->ref >= 0)
+            fn(c, e->ref, ud);
+        return;
+    }
+    if (e->kind == SD_E_CALL && e->ref >= 0 &&
+        builtins[e->ref].kind == B_DELAY && ph == PH_INIT) {
+        each_dep(c, e->args[1], ph, fn, ud); /* only the initial value */
+        return;
+    }
+    for (int k = 0; k < e->nargs; k++)
+        each_dep(c, e->args[k], ph, fn, ud);
+}
+
+typedef struct OrderState {
+    Phase ph;  /* which program */
+    bool ok;   /* no cycle so far */
+} OrderState;
+
+static void visit(Ctx *c, int i, void *ud);
+
+static void report_cycle(Ctx *c, int i, Phase ph)
+{
+    if (c->cycle_reported)
+        return;
+    c->cycle_reported = true;
+    TBuf names = {0};
+    int start = c->path.len - 1;
+    while (start > 0 && c->path.items[start] != i)
+        start--;
+    for (int k = start; k < c->path.len; k++)
+        tbuf_printf(&names, "'%s' -> ", c->v.items[c->path.items[k]].name);
+    tbuf_printf(&names, "'%s'", c->v.items[i].name);
+    const CVar *v = &c->v.items[i];
+    diags_add(c->d, DIAG_ERROR, c->m->file,
+              v->src >= 0 ? c->m->vars[v->src].decl_line : 0, 0, NULL,
+              "%s among variables: %s",
+              ph == PH_INIT ? "circular initial values" : "algebraic loop",
+              tbuf_cstr(&names));
+    tbuf_free(&names);
+}
+
+static void visit(Ctx *c, int i, void *ud)
+{
+    OrderState *st = ud;
+    CVar *v = &c->v.items[i];
+    if (!st->ok || v->special || !phase_expr(v, st->ph))
+        return;
+    if (v->mark == 2)
+        return;
+    if (v->mark == 1) {
+        report_cycle(c, i, st->ph);
+        st->ok = false;
+        return;
+    }
+    v->mark = 1;
+    vec_push(&c->path, i);
+    each_dep(c, phase_expr(v, st->ph), st->ph, visit, ud);
+    c->path.len--;
+    v = &c->v.items[i];
+    v->mark = 2;
+    vec_push(&c->order, i);
+}
+
+static bool order(Ctx *c, Phase ph)
+{
+    c->order.len = 0;
+    c->path.len = 0;
+    c->cycle_reported = false;
+    for (int i = 0; i < c->v.len; i++)
+        c->v.items[i].mark = 0;
+    OrderState st = {ph, true};
+    for (int i = 0; i < c->v.len && st.ok; i++)
+        visit(c, i, &st);
+    return st.ok;
+}
+
+/* ---- stage 4: emitting bytecode ---------------------------------------- */
+
+static void emit(Ctx *c, SdOpcode op, int a)
+{
+    static const signed char delta[] = {
+#define X(name, pops, pushes, doc) (pushes) - (pops),
+        SD_OPCODES(X)
+#undef X
+    };
+    SdIns ins = {(int32_t)op, a};
+    vec_push(&c->code, ins);
+    c->depth += delta[op];
+    if (c->depth > c->max_depth)
+        c->max_depth = c->depth;
+}
+
+static int konst(Ctx *c, double v)
+{
+    for (int i = c->consts.len - 1; i >= 0 && i >= c->consts.len - 64; i--)
+        if (c->consts.items[i] == v && signbit(c->consts.items[i]) == signbit(v))
+            return i;
+    vec_push(&c->consts, v);
+    return c->consts.len - 1;
+}
+
+static void emit_expr(Ctx *c, const SdExpr *e, Phase ph);
+
+/* x op slot, fused when the right operand is a plain variable. */
+static void emit_bin(Ctx *c, const SdExpr *e, Phase ph)
+{
+    static const SdOpcode ops[] = {
+        [SD_OP_ADD] = SD_I_ADD, [SD_OP_SUB] = SD_I_SUB,
+        [SD_OP_MUL] = SD_I_MUL, [SD_OP_DIV] = SD_I_DIV,
+        [SD_OP_POW] = SD_I_POW, [SD_OP_MOD] = SD_I_MOD,
+        [SD_OP_EQ] = SD_I_EQ,   [SD_OP_NE] = SD_I_NE,
+        [SD_OP_LT] = SD_I_LT,   [SD_OP_LE] = SD_I_LE,
+        [SD_OP_GT] = SD_I_GT,   [SD_OP_GE] = SD_I_GE,
+        [SD_OP_AND] = SD_I_AND, [SD_OP_OR] = SD_I_OR};
+    emit_expr(c, e->args[0], ph);
+    const SdExpr *r = e->args[1];
+    if (r->kind == SD_E_VAR && r->ref >= 0) {
+        int slot = c->v.items[r->ref].slot;
+        switch (e->op) {
+        case SD_OP_ADD: emit(c, SD_I_LOADC_ADD, slot); return;
+        case SD_OP_SUB: emit(c, SD_I_LOADC_SUB, slot); return;
+        case SD_OP_MUL: emit(c, SD_I_LOADC_MUL, slot); return;
+        case SD_OP_DIV: emit(c, SD_I_LOADC_DIV, slot); return;
+        default: break;
+        }
+    }
+    emit_expr(c, r, ph);
+    emit(c, ops[e->op], 0);
+}
+
+static void emit_call(Ctx *c, const SdExpr *e, Phase ph)
+{
+    const Builtin *b = &builtins[e->ref];
+    switch (b->kind) {
+    case B_FN1:
+        emit_expr(c, e->args[0], ph);
+        emit(c, SD_I_FN1, b->fn);
+        return;
+    case B_MIN:
+    case B_MAX:
+        emit_expr(c, e->args[0], ph);
+        for (int k = 1; k < e->nargs; k++) {
+            emit_expr(c, e->args[k], ph);
+            emit(c, b->kind == B_MIN ? SD_I_MIN : SD_I_MAX, 0);
+        }
+        return;
+    case B_LOG:
+        emit_expr(c, e->args[0], ph);
+        if (e->nargs == 1) {
+            emit(c, SD_I_FN1, SD_FN_LOG10);
+        } else {
+            emit_expr(c, e->args[1], ph);
+            emit(c, SD_I_LOG2, 0);
+        }
+        return;
+    case B_MOD:
+        emit_expr(c, e->args[0], ph);
+        emit_expr(c, e->args[1], ph);
+        emit(c, SD_I_MOD, 0);
+        return;
+    case B_SAFEDIV:
+    case B_XIDZ:
+    case B_ZIDZ:
+        emit_expr(c, e->args[0], ph);
+        emit_expr(c, e->args[1], ph);
+        if (e->nargs == 3)
+            emit_expr(c, e->args[2], ph);
+        else
+            emit(c, SD_I_CONST, konst(c, 0));
+        emit(c, SD_I_SAFEDIV, 0);
+        return;
+    case B_STEP:
+        emit_expr(c, e->args[0], ph);
+        emit_expr(c, e->args[1], ph);
+        emit(c, SD_I_STEP, 0);
+        return;
+    case B_RAMP:
+        emit_expr(c, e->args[0], ph);
+        emit_expr(c, e->args[1], ph);
+        if (e->nargs == 3)
+            emit_expr(c, e->args[2], ph);
+        else
+            emit(c, SD_I_CONST, konst(c, INFINITY));
+        emit(c, SD_I_RAMP, 0);
+        return;
+    case B_PULSE:
+        emit_expr(c, e->args[0], ph);
+        if (e->nargs >= 2)
+            emit_expr(c, e->args[1], ph);
+        else
+            emit(c, SD_I_LOAD, SD_SLOT_START);
+        if (e->nargs == 3)
+            emit_expr(c, e->args[2], ph);
+        else
+            emit(c, SD_I_CONST, konst(c, 0));
+        emit(c, SD_I_PULSE, 0);
+        return;
+    case B_LOOKUP:
+        emit_expr(c, e->args[0], ph);
+        emit(c, SD_I_LOOKUP, (int)e->num);
+        return;
+    case B_DELAY:
+        if (ph == PH_INIT) {
+            emit_expr(c, e->args[1], ph);
+            return;
+        }
+        emit_expr(c, e->args[0], ph);
+        emit_expr(c, e->args[1], ph);
+        emit(c, SD_I_DELAY, (int)e->num);
+        return;
+    default:
+        /* Every other builtin was lowered away in stage 2. */
+        emit(c, SD_I_CONST, konst(c, NAN));
+        return;
+    }
+}
+
+static void emit_expr(Ctx *c, const SdExpr *e, Phase ph)
+{
+    switch (e->kind) {
+    case SD_E_NUM:
+        emit(c, SD_I_CONST, konst(c, e->num));
+        return;
+    case SD_E_VAR:
+        emit(c, SD_I_LOAD, c->v.items[e->ref].slot);
+        return;
+    case SD_E_NEG:
+        emit_expr(c, e->args[0], ph);
+        emit(c, SD_I_NEG, 0);
+        return;
+    case SD_E_NOT:
+        emit_expr(c, e->args[0], ph);
+        emit(c, SD_I_NOT, 0);
+        return;
+    case SD_E_BIN:
+        emit_bin(c, e, ph);
+        return;
+    case SD_E_IF: {
+        /* Only the branch taken is evaluated, so IF guards a division. */
+        emit_expr(c, e->args[0], ph);
+        int jz = c->code.len;
+        emit(c, SD_I_JZ, 0);
+        emit_expr(c, e->args[1], ph);
+        int jmp = c->code.len;
+        emit(c, SD_I_JMP, 0);
+        c->depth--; /* the two branches leave one value between them */
+        c->code.items[jz].a = c->code.len;
+        emit_expr(c, e->args[2], ph);
+        c->code.items[jmp].a = c->code.len;
+        return;
+    }
+    case SD_E_CALL:
+        emit_call(c, e, ph);
+        return;
+    }
+}
+
+static SdIns *finish_code(Ctx *c)
+{
+    emit(c, SD_I_END, 0);
+    SdIns *code = malloc(sizeof(SdIns) * (size_t)c->code.len);
+    if (code)
+        memcpy(code, c->code.items, sizeof(SdIns) * (size_t)c->code.len);
+    c->code.len = 0;
+    c->depth = 0;
+    return code;
+}
+
+/* A variable's value never changes after the initial values: its flow
+ * expression reads only constants. Computed in flow order. */
+static bool expr_const(Ctx *c, const SdExpr *e)
+{
+    switch (e->kind) {
+    case SD_E_NUM:
+        return true;
+    case SD_E_VAR: {
+        const CVar *v = &c->v.items[e->ref];
+        if (v->special)
+            return e->ref != SD_SLOT_TIME;
+        if (v->kind == SD_STOCK || v->post)
+            return false;
+        if (!v->flow)
+            return true; /* INIT-style slot: fixed after the start */
+        return v->is_const;
+    }
+    case SD_E_CALL: {
+        const Builtin *b = &builtins[e->ref];
+        if (b->kind == B_STEP || b->kind == B_RAMP || b->kind == B_PULSE ||
+            b->kind == B_DELAY)
+            return false;
+        break;
+    }
+    default:
+        break;
+    }
+    for (int k = 0; k < e->nargs; k++)
+        if (!expr_const(c, e->args[k]))
+            return false;
+    return true;
+}
+
+/* ---- driver ----------------------------------------------------------- */
+
+static int add_graph(Ctx *c, const SdGraph *g)
+{
+    if (vec_push(&c->graphs, *g))
+        return -1;
+    return c->graphs.len - 1;
+}
+
+static bool setup_vars(Ctx *c)
+{
+    static const char *special[] = {"time", "dt", "starttime", "stoptime"};
+    for (int i = 0; i < SD_SLOT_FIRST; i++) {
+        CVar s = {0};
+        s.name = s.ident = special[i];
+        s.special = true;
+        s.kind = SD_AUX;
+        s.src = -1;
+        s.graph = -1;
+        add_var(c, s);
+    }
+    const SdModel *m = c->m;
+    bool ok = true;
+    for (int i = 0; i < m->nvars; i++) {
+        const SdVar *sv = &m->vars[i];
+        CVar v = {0};
+        v.name = sv->name;
+        v.ident = sv->ident;
+        v.kind = sv->kind;
+        v.src = i;
+        v.text = sv->eqn;
+        v.loc = (SdSrcLoc){m->file, m->src, m->src_len, sv->line, sv->col};
+        v.nonneg = sv->non_negative;
+        v.graph = sv->gf ? add_graph(c, sv->gf) : -1;
+        int idx = add_var(c, v);
+        if (idx < 0)
+            return false;
+        thash_put(&c->names, c->v.items[idx].ident, idx);
+    }
+    /* Parse every equation; report all parse errors, not only the first. */
+    for (int i = SD_SLOT_FIRST; i < c->v.len; i++) {
+        CVar *v = &c->v.items[i];
+        if (!v->text)
+            continue;
+        SdExpr *e;
+        if (sd_parse_expr(&c->a, v->text, &v->loc, &e, c->d) != T_OK) {
+            ok = false;
+            continue;
+        }
+        v = &c->v.items[i];
+        v->init = e;
+    }
+    return ok;
+}
+
+static bool lower_all(Ctx *c)
+{
+    bool ok = true;
+    int nuser = c->v.len;
+    for (int i = SD_SLOT_FIRST; i < nuser; i++) {
+        CVar *v = &c->v.items[i];
+        if (!v->init)
+            continue;
+        c->cur = i;
+        SdExpr *e = lower(c, v->init);
+        v = &c->v.items[i];
+        if (!e) {
+            ok = false;
+            v->init = NULL;
+            continue;
+        }
+        if (v->graph >= 0) { /* an auxiliary with a graph: gf(eqn) */
+            SdExpr *l = mk(c, SD_E_CALL, 1, 0);
+            l->name = "lookup";
+            l->text = "lookup";
+            l->ref = (int)(builtin_find("lookup") - builtins);
+            l->args[0] = e;
+            l->num = v->graph;
+            e = l;
+        }
+        if (v->kind == SD_FLOW && v->nonneg) { /* uniflow */
+            SdExpr *args[2] = {mk_num(c, 0), e};
+            e = mk_call(c, "max", 2, args);
+        }
+        v->init = e;
+        if (v->kind != SD_STOCK)
+            v->flow = e;
+    }
+    /* Stock rates from their inflows and outflows. */
+    for (int i = SD_SLOT_FIRST; i < nuser && ok; i++) {
+        CVar *v = &c->v.items[i];
+        if (v->kind != SD_STOCK)
+            continue;
+        const SdVar *sv = &c->m->vars[v->src];
+        SdExpr *rate = NULL;
+        for (int k = 0; k < sv->n_inflows + sv->n_outflows; k++) {
+            bool in = k < sv->n_inflows;
+            const char *fname = in ? sv->inflows[k] : sv->outflows[k - sv->n_inflows];
+            char *id = sd_canon_name(&c->a, fname, strlen(fname));
+            int f = id ? find_var(c, id) : -1;
+            if (f < 0 || c->v.items[f].kind == SD_STOCK) {
+                const char *s = id ? suggest_var(c, id) : NULL;
+                diags_add(c->d, DIAG_ERROR, c->m->file, sv->decl_line, 0,
+                          NULL, "stock '%s' has %s '%s', which is %s%s%s%s",
+                          sv->name, in ? "inflow" : "outflow", fname,
+                          f < 0 ? "not a variable" : "a stock",
+                          s && f < 0 ? "; did you mean '" : "",
+                          s && f < 0 ? s : "", s && f < 0 ? "'?" : "");
+                ok = false;
+                continue;
+            }
+            SdExpr *r = mk_ref(c, f);
+            if (!rate)
+                rate = in ? r : mk(c, SD_E_NEG, 1, 0);
+            else
+                rate = mk_bin(c, in ? SD_OP_ADD : SD_OP_SUB, rate, r);
+            if (!in && rate->kind == SD_E_NEG && !rate->args[0])
+                rate->args[0] = r;
+            v = &c->v.items[i];
+        }
+        v = &c->v.items[i];
+        v->rate = rate ? rate : mk_num(c, 0);
+    }
+    return ok;
+}
+
+static void emit_stores(Ctx *c, Phase ph)
+{
+    for (int k = 0; k < c->order.len; k++) {
+        const CVar *v = &c->v.items[c->order.items[k]];
+        if (ph == PH_FLOW && v->is_const)
+            continue;
+        emit_expr(c, phase_expr(v, ph), ph);
+        emit(c, SD_I_STORE, v->slot);
+    }
+}
+
+int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
+{
+    *out = NULL;
+    Ctx c = {.m = m, .d = d};
+    arena_init(&c.a);
+    int errors = d->errors;
+    SdProgram *p = NULL;
+    if (!setup_vars(&c) | !lower_all(&c))
+        goto done;
+    /* Slots: specials first, then variables, then stock rates. */
+    for (int i = 0; i < c.v.len; i++)
+        c.v.items[i].slot = i;
+    int nslots = c.v.len;
+    int nstocks = 0;
+    for (int i = 0; i < c.v.len; i++)
+        if (c.v.items[i].kind == SD_STOCK) {
+            c.v.items[i].rate_slot = nslots++;
+            nstocks++;
+        }
+    if (!order(&c, PH_INIT))
+        goto done;
+    p = calloc(1, sizeof *p);
+    if (!p)
+        goto done;
+    emit_stores(&c, PH_INIT);
+    p->init_code = finish_code(&c);
+    int max_stack = c.max_depth;
+    c.max_depth = 0;
+    if (!order(&c, PH_FLOW))
+        goto done;
+    for (int k = 0; k < c.order.len; k++) {
+        CVar *v = &c.v.items[c.order.items[k]];
+        v->is_const = expr_const(&c, v->flow);
+    }
+    emit_stores(&c, PH_FLOW);
+    for (int i = 0; i < c.v.len; i++) {
+        const CVar *v = &c.v.items[i];
+        if (v->kind == SD_STOCK) {
+            emit_expr(&c, v->rate, PH_FLOW);
+            emit(&c, SD_I_STORE, v->rate_slot);
+        }
+    }
+    p->flow_code = finish_code(&c);
+    /* Post: compute every new value first, then store, so PREVIOUS of a
+     * PREVIOUS sees the old value. */
+    int nposts = 0;
+    for (int i = 0; i < c.v.len; i++)
+        if (c.v.items[i].post) {
+            emit_expr(&c, c.v.items[i].post, PH_FLOW);
+            nposts++;
+        }
+    for (int k = 0; k < c.delays.len; k++) {
+        emit_expr(&c, c.delays.items[k].input, PH_FLOW);
+        emit(&c, SD_I_DPUSH, k);
+    }
+    for (int i = c.v.len - 1; i >= 0; i--)
+        if (c.v.items[i].post)
+            emit(&c, SD_I_STORE, c.v.items[i].slot);
+    p->post_code = finish_code(&c);
+    if (c.max_depth > max_stack)
+        max_stack = c.max_depth;
+    p->max_stack = max_stack + 4 + nposts;
+    p->nslots = nslots;
+    p->nconsts = c.consts.len;
+    p->consts = malloc(sizeof(double) * (size_t)(c.consts.len + 1));
+    if (p->consts && c.consts.len)
+        memcpy(p->consts, c.consts.items, sizeof(double) * (size_t)c.consts.len);
+    p->ngraphs = c.graphs.len;
+    p->graphs = calloc((size_t)c.graphs.len + 1, sizeof(SdGraph));
+    for (int g = 0; p->graphs && g < c.graphs.len; g++) {
+        const SdGraph *src = &c.graphs.items[g];
+        SdGraph *dst = &p->graphs[g];
+        *dst = *src;
+        dst->x = malloc(sizeof(double) * (size_t)src->n);
+        dst->y = malloc(sizeof(double) * (size_t)src->n);
+        if (dst->x && dst->y) {
+            memcpy(dst->x, src->x, sizeof(double) * (size_t)src->n);
+            memcpy(dst->y, src->y, sizeof(double) * (size_t)src->n);
+        } else {
+            dst->n = 0;
+        }
+    }
+    p->nstocks = nstocks;
+    p->stock_slot = malloc(sizeof(int) * (size_t)(nstocks + 1));
+    p->rate_slot = malloc(sizeof(int) * (size_t)(nstocks + 1));
+    p->stock_nonneg = malloc(sizeof(bool) * (size_t)(nstocks + 1));
+    int s = 0;
+    for (int i = 0; p->stock_slot && p->rate_slot && p->stock_nonneg && i < c.v.len; i++) {
+        const CVar *v = &c.v.items[i];
+        if (v->kind != SD_STOCK)
+            continue;
+        p->stock_slot[s] = v->slot;
+        p->rate_slot[s] = v->rate_slot;
+        p->stock_nonneg[s] = v->nonneg;
+        s++;
+    }
+    p->ndelays = c.delays.len;
+    p->out_slot = malloc(sizeof(int) * (size_t)(m->nvars + 1));
+    p->out_name = calloc((size_t)m->nvars + 1, sizeof(char *));
+    for (int i = SD_SLOT_FIRST; p->out_slot && p->out_name && i < c.v.len; i++) {
+        const CVar *v = &c.v.items[i];
+        if (v->hidden || (!v->init && v->graph >= 0))
+            continue; /* bare graphical functions have no value */
+        p->out_slot[p->nout] = v->slot;
+        p->out_name[p->nout] = strdup(v->name);
+        p->nout++;
+    }
+    p->start = m->start;
+    p->stop = m->stop;
+    p->dt = m->dt;
+    p->saveper = m->saveper;
+    p->method = m->method;
+    if (!p->init_code || !p->flow_code || !p->post_code || !p->consts ||
+        !p->graphs || !p->stock_slot || !p->rate_slot || !p->stock_nonneg ||
+        !p->out_slot || !p->out_name) {
+        diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL, "out of memory");
+    }
+done:
+    vec_free(&c.v);
+    thash_free(&c.names);
+    vec_free(&c.graphs);
+    vec_free(&c.delays);
+    vec_free(&c.consts);
+    vec_free(&c.code);
+    vec_free(&c.order);
+    vec_free(&c.path);
+    arena_free(&c.a);
+    if (d->errors > errors || !p) {
+        sd_program_free(p);
+        return d->errors > errors ? T_EINPUT : T_EINTERNAL;
+    }
+    *out = p;
+    return T_OK;
+}
+
+void sd_program_free(SdProgram *p)
+{
+    if (!p)
+        return;
+    free(p->init_code);
+    free(p->flow_code);
+    free(p->post_code);
+    free(p->consts);
+    for (int g = 0; p->graphs && g < p->ngraphs; g++) {
+        free(p->graphs[g].x);
+        free(p->graphs[g].y);
+    }
+    free(p->graphs);
+    free(p->stock_slot);
+    free(p->rate_slot);
+    free(p->stock_nonneg);
+    free(p->out_slot);
+    for (int i = 0; p->out_name && i < p->nout; i++)
+        free(p->out_name[i]);
+    free(p->out_name);
+    free(p);
+}
+
+int sd_program_nvars(const SdProgram *p) { return p->nout; }
+
+const char *sd_program_var_name(const SdProgram *p, int i)
+{
+    return i >= 0 && i < p->nout ? p->out_name[i] : NULL;
+}

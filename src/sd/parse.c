@@ -1,0 +1,482 @@
+/*
+ * parse.c - the equation parser: XMILE 1.0 expression syntax into SdExpr
+ * trees, by recursive descent, one function per precedence level. Also the
+ * canonical form of names, which decides when two spellings mean the same
+ * variable, and the reporting of errors at their place in the file.
+ */
+#include "sd_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 200 /* nesting limit, so hostile input cannot overflow */
+#define MAX_ARGS 64   /* no builtin takes more */
+
+char *sd_canon_name(Arena *a, const char *name, size_t len)
+{
+    /* Drop surrounding quotes. */
+    size_t b = 0, e = len;
+    while (b < e && (name[b] == ' ' || name[b] == '\t' || name[b] == '\r' ||
+                     name[b] == '\n'))
+        b++;
+    while (e > b && (name[e - 1] == ' ' || name[e - 1] == '\t' ||
+                     name[e - 1] == '\r' || name[e - 1] == '\n'))
+        e--;
+    if (e - b >= 2 && name[b] == '"' && name[e - 1] == '"')
+        b++, e--;
+    TBuf out = {0};
+    bool pending_sep = false;
+    for (size_t i = b; i < e;) {
+        char c = name[i];
+        bool sep = false;
+        if (c == '\\' && i + 1 < e) {
+            char n = name[i + 1];
+            if (n == 'n' || n == 'r' || n == 't') {
+                sep = true;
+                i += 2;
+            } else {
+                /* \" and \\ stand for the character itself */
+                i += 1;
+                c = name[i];
+                if (pending_sep && out.len)
+                    tbuf_putc(&out, '_');
+                pending_sep = false;
+                tbuf_putc(&out, c);
+                i++;
+                continue;
+            }
+        } else if (c == ' ' || c == '_' || c == '\t' || c == '\n' ||
+                   c == '\r') {
+            sep = true;
+            i++;
+        }
+        if (sep) {
+            pending_sep = true;
+            continue;
+        }
+        if (pending_sep && out.len)
+            tbuf_putc(&out, '_');
+        pending_sep = false;
+        uint32_t cp;
+        int used = str_utf8_decode(name + i, e - i, &cp);
+        char enc[4];
+        int k = str_utf8_encode(str_fold_case(cp), enc);
+        tbuf_append(&out, enc, (size_t)k);
+        i += (size_t)used;
+    }
+    const char *s = tbuf_cstr(&out);
+    char *res;
+    if (a) {
+        res = arena_strndup(a, s, out.len);
+        tbuf_free(&out);
+    } else {
+        res = out.data ? out.data : calloc(1, 1);
+    }
+    return res;
+}
+
+/* Finds the start of line `line` (1-based) in src. */
+static const char *line_start(const char *src, size_t len, int line)
+{
+    const char *p = src, *end = src + len;
+    for (int l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    return p < end ? p : NULL;
+}
+
+void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
+               const char *fmt, ...)
+{
+    int line = loc ? loc->line : 0, col = loc ? loc->col : 0;
+    size_t tl = text ? strlen(text) : 0;
+    if (off < 0)
+        off = 0;
+    if ((size_t)off > tl)
+        off = (int)tl;
+    /* Walk the equation to the offset, counting lines and characters. */
+    size_t ls = 0;
+    for (int i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            line++;
+            ls = (size_t)i + 1;
+            col = 1;
+        }
+    }
+    if (line > 0) {
+        if (ls == 0)
+            col += str_utf8_count(text, (size_t)off);
+        else
+            col = 1 + str_utf8_count(text + ls, (size_t)off - ls);
+    }
+    char *ctx = NULL;
+    if (loc && loc->src && line > 0) {
+        const char *p = line_start(loc->src, loc->src_len, line);
+        if (p) {
+            size_t n = strcspn(p, "\r\n");
+            ctx = malloc(n + 1);
+            if (ctx) {
+                memcpy(ctx, p, n);
+                ctx[n] = 0;
+            }
+        }
+    } else if (text) {
+        size_t n = strcspn(text + ls, "\r\n");
+        ctx = malloc(n + 1);
+        if (ctx) {
+            memcpy(ctx, text + ls, n);
+            ctx[n] = 0;
+        }
+        if (line == 0)
+            col = 1 + str_utf8_count(text + ls, (size_t)off - ls);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    diags_vadd(d, DIAG_ERROR, loc ? loc->file : NULL, line, col, ctx, fmt,
+               ap);
+    va_end(ap);
+    free(ctx);
+}
+
+/* ---- recursive descent ------------------------------------------------ */
+
+typedef struct Parser {
+    SdLexer lx;          /* the token stream */
+    Arena *a;            /* where nodes go */
+    const SdSrcLoc *loc; /* for messages */
+    TDiags *d;           /* where errors go */
+    int depth;           /* current nesting */
+    bool failed;         /* an error was reported; unwind */
+} Parser;
+
+static SdExpr *parse_expr(Parser *p);
+
+static void error_at(Parser *p, size_t off, const char *fmt, const char *arg)
+{
+    if (p->failed)
+        return;
+    p->failed = true;
+    sd_report(p->d, p->loc, p->lx.text, (int)off, fmt, arg);
+}
+
+static void advance(Parser *p)
+{
+    if (sd_lex_next(&p->lx) == TK_ERROR)
+        error_at(p, p->lx.start, "%s", p->lx.err);
+}
+
+static void expect_error(Parser *p, const char *what)
+{
+    char buf[200];
+    if (p->lx.tok == TK_EOF)
+        snprintf(buf, sizeof buf, "expected %s, found end of equation", what);
+    else
+        snprintf(buf, sizeof buf, "expected %s, found '%.*s'", what,
+                 (int)(p->lx.end - p->lx.start > 40 ? 40 : p->lx.end - p->lx.start),
+                 p->lx.text + p->lx.start);
+    error_at(p, p->lx.start, "%s", buf);
+}
+
+static SdExpr *node(Parser *p, SdExprKind k, size_t off, int nargs)
+{
+    SdExpr *e = arena_alloc(p->a, sizeof *e);
+    if (!e) {
+        error_at(p, off, "%s", "out of memory");
+        return NULL;
+    }
+    e->kind = k;
+    e->off = (int)off;
+    e->nargs = nargs;
+    if (nargs) {
+        e->args = arena_alloc(p->a, sizeof(SdExpr *) * (size_t)nargs);
+        if (!e->args) {
+            error_at(p, off, "%s", "out of memory");
+            return NULL;
+        }
+    }
+    return e;
+}
+
+static SdExpr *binary(Parser *p, SdBinOp op, size_t off, SdExpr *l, SdExpr *r)
+{
+    if (!l || !r)
+        return NULL;
+    SdExpr *e = node(p, SD_E_BIN, off, 2);
+    if (e) {
+        e->op = op;
+        e->args[0] = l;
+        e->args[1] = r;
+    }
+    return e;
+}
+
+/* call_args ::= '(' [ expr { ',' expr } ] ')' */
+static SdExpr *parse_call(Parser *p, SdExpr *fn)
+{
+    SdExpr *args[MAX_ARGS];
+    int n = 0;
+    advance(p); /* '(' */
+    if (p->lx.tok != TK_RP) {
+        for (;;) {
+            if (n == MAX_ARGS) {
+                error_at(p, p->lx.start, "%s", "too many arguments");
+                return NULL;
+            }
+            SdExpr *a = parse_expr(p);
+            if (!a)
+                return NULL;
+            args[n++] = a;
+            if (p->lx.tok == TK_COMMA) {
+                advance(p);
+                continue;
+            }
+            break;
+        }
+    }
+    if (p->lx.tok != TK_RP) {
+        expect_error(p, "',' or ')' in the arguments");
+        return NULL;
+    }
+    advance(p);
+    SdExpr *e = node(p, SD_E_CALL, (size_t)fn->off, n);
+    if (!e)
+        return NULL;
+    e->name = fn->name;
+    e->text = fn->text;
+    memcpy(e->args, args, sizeof(SdExpr *) * (size_t)n);
+    return e;
+}
+
+/* primary ::= NUMBER | name [ call_args ] | '(' expr ')'
+ *           | IF expr THEN expr ELSE expr */
+static SdExpr *parse_primary(Parser *p)
+{
+    size_t off = p->lx.start;
+    switch (p->lx.tok) {
+    case TK_NUM: {
+        SdExpr *e = node(p, SD_E_NUM, off, 0);
+        if (e)
+            e->num = p->lx.num;
+        advance(p);
+        return e;
+    }
+    case TK_NAME: {
+        SdExpr *e = node(p, SD_E_VAR, off, 0);
+        if (!e)
+            return NULL;
+        size_t n = p->lx.end - p->lx.start;
+        e->text = arena_strndup(p->a, p->lx.text + off, n);
+        e->name = sd_canon_name(p->a, p->lx.text + off, n);
+        bool quoted = p->lx.quoted;
+        if (!e->text || !e->name) {
+            error_at(p, off, "%s", "out of memory");
+            return NULL;
+        }
+        if (!*e->name) {
+            error_at(p, off, "%s", "empty name");
+            return NULL;
+        }
+        advance(p);
+        if (p->lx.tok == TK_LP && !quoted)
+            return parse_call(p, e);
+        if (p->lx.tok == TK_LBRACK) {
+            error_at(p, p->lx.start, "%s",
+                     "array subscripts are not supported yet");
+            return NULL;
+        }
+        return e;
+    }
+    case TK_LP: {
+        advance(p);
+        SdExpr *e = parse_expr(p);
+        if (!e)
+            return NULL;
+        if (p->lx.tok != TK_RP) {
+            expect_error(p, "')'");
+            return NULL;
+        }
+        advance(p);
+        return e;
+    }
+    case TK_IF: {
+        advance(p);
+        SdExpr *c = parse_expr(p);
+        if (!c)
+            return NULL;
+        if (p->lx.tok != TK_THEN) {
+            expect_error(p, "'then'");
+            return NULL;
+        }
+        advance(p);
+        SdExpr *t = parse_expr(p);
+        if (!t)
+            return NULL;
+        if (p->lx.tok != TK_ELSE) {
+            expect_error(p, "'else'");
+            return NULL;
+        }
+        advance(p);
+        SdExpr *f = parse_expr(p);
+        if (!f)
+            return NULL;
+        SdExpr *e = node(p, SD_E_IF, off, 3);
+        if (e) {
+            e->args[0] = c;
+            e->args[1] = t;
+            e->args[2] = f;
+        }
+        return e;
+    }
+    case TK_ERROR:
+        return NULL;
+    default:
+        expect_error(p, "a number, a name or '('");
+        return NULL;
+    }
+}
+
+static SdExpr *parse_unary(Parser *p);
+
+/* power ::= primary [ '^' unary ]      (right-associative: 2^3^2 = 2^9) */
+static SdExpr *parse_power(Parser *p)
+{
+    SdExpr *l = parse_primary(p);
+    if (l && p->lx.tok == TK_CARET) {
+        size_t off = p->lx.start;
+        advance(p);
+        return binary(p, SD_OP_POW, off, l, parse_unary(p));
+    }
+    return l;
+}
+
+/* unary ::= ( '-' | '+' | NOT ) unary | power     (-2^2 = -4) */
+static SdExpr *parse_unary(Parser *p)
+{
+    SdTok t = p->lx.tok;
+    if (t == TK_MINUS || t == TK_PLUS || t == TK_NOT) {
+        size_t off = p->lx.start;
+        if (++p->depth > MAX_DEPTH) {
+            error_at(p, off, "%s", "equation nested too deeply");
+            return NULL;
+        }
+        advance(p);
+        SdExpr *x = parse_unary(p);
+        p->depth--;
+        if (!x || t == TK_PLUS)
+            return x;
+        SdExpr *e = node(p, t == TK_MINUS ? SD_E_NEG : SD_E_NOT, off, 1);
+        if (e)
+            e->args[0] = x;
+        return e;
+    }
+    return parse_power(p);
+}
+
+/* mul ::= unary { ( '*' | '/' | MOD ) unary } */
+static SdExpr *parse_mul(Parser *p)
+{
+    SdExpr *l = parse_unary(p);
+    while (l && (p->lx.tok == TK_STAR || p->lx.tok == TK_SLASH ||
+                 p->lx.tok == TK_MOD)) {
+        SdBinOp op = p->lx.tok == TK_STAR    ? SD_OP_MUL
+                     : p->lx.tok == TK_SLASH ? SD_OP_DIV
+                                             : SD_OP_MOD;
+        size_t off = p->lx.start;
+        advance(p);
+        l = binary(p, op, off, l, parse_unary(p));
+    }
+    return l;
+}
+
+/* add ::= mul { ( '+' | '-' ) mul } */
+static SdExpr *parse_add(Parser *p)
+{
+    SdExpr *l = parse_mul(p);
+    while (l && (p->lx.tok == TK_PLUS || p->lx.tok == TK_MINUS)) {
+        SdBinOp op = p->lx.tok == TK_PLUS ? SD_OP_ADD : SD_OP_SUB;
+        size_t off = p->lx.start;
+        advance(p);
+        l = binary(p, op, off, l, parse_mul(p));
+    }
+    return l;
+}
+
+/* rel ::= add { ( '<' | '<=' | '>' | '>=' ) add } */
+static SdExpr *parse_rel(Parser *p)
+{
+    SdExpr *l = parse_add(p);
+    while (l && (p->lx.tok == TK_LT || p->lx.tok == TK_LE ||
+                 p->lx.tok == TK_GT || p->lx.tok == TK_GE)) {
+        SdBinOp op = p->lx.tok == TK_LT   ? SD_OP_LT
+                     : p->lx.tok == TK_LE ? SD_OP_LE
+                     : p->lx.tok == TK_GT ? SD_OP_GT
+                                          : SD_OP_GE;
+        size_t off = p->lx.start;
+        advance(p);
+        l = binary(p, op, off, l, parse_add(p));
+    }
+    return l;
+}
+
+/* eq ::= rel { ( '=' | '<>' ) rel } */
+static SdExpr *parse_eq(Parser *p)
+{
+    SdExpr *l = parse_rel(p);
+    while (l && (p->lx.tok == TK_EQ || p->lx.tok == TK_NE)) {
+        SdBinOp op = p->lx.tok == TK_EQ ? SD_OP_EQ : SD_OP_NE;
+        size_t off = p->lx.start;
+        advance(p);
+        l = binary(p, op, off, l, parse_rel(p));
+    }
+    return l;
+}
+
+/* and ::= eq { AND eq } */
+static SdExpr *parse_and(Parser *p)
+{
+    SdExpr *l = parse_eq(p);
+    while (l && p->lx.tok == TK_AND) {
+        size_t off = p->lx.start;
+        advance(p);
+        l = binary(p, SD_OP_AND, off, l, parse_eq(p));
+    }
+    return l;
+}
+
+/* expr ::= and { OR and } */
+static SdExpr *parse_expr(Parser *p)
+{
+    if (++p->depth > MAX_DEPTH) {
+        error_at(p, p->lx.start, "%s", "equation nested too deeply");
+        return NULL;
+    }
+    SdExpr *l = parse_and(p);
+    while (l && p->lx.tok == TK_OR) {
+        size_t off = p->lx.start;
+        advance(p);
+        l = binary(p, SD_OP_OR, off, l, parse_and(p));
+    }
+    p->depth--;
+    return l;
+}
+
+int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc,
+                  SdExpr **out, TDiags *d)
+{
+    Parser p = {.a = a, .loc = loc, .d = d};
+    *out = NULL;
+    sd_lex_init(&p.lx, text, strlen(text));
+    advance(&p);
+    if (p.lx.tok == TK_EOF && !p.failed) {
+        error_at(&p, 0, "%s", "empty equation");
+        return T_EINPUT;
+    }
+    SdExpr *e = p.failed ? NULL : parse_expr(&p);
+    if (e && !p.failed && p.lx.tok != TK_EOF)
+        expect_error(&p, "an operator or end of equation");
+    if (p.failed || !e)
+        return T_EINPUT;
+    *out = e;
+    return T_OK;
+}

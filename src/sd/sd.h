@@ -1,0 +1,167 @@
+/*
+ * sd.h - the system-dynamics engine: read a model (XMILE), check it,
+ * compile it once into bytecode, and simulate it.
+ *
+ * Pipeline: xmile.c reads the file into an SdModel (variables with their
+ * equation text); parse.c turns each equation into an SdExpr tree;
+ * compile.c resolves names, expands stateful builtins into hidden stocks,
+ * orders the variables and emits SdProgram bytecode; vm.c executes it and
+ * sim.c drives the integration loop and fills SdResults.
+ *
+ * Ownership: an SdModel owns everything in it through its arena; an
+ * SdProgram is independent of the model it came from (the model can be freed
+ * after sd_compile); SdResults are owned by the caller of sd_run.
+ */
+#ifndef TERRITORY_SD_H
+#define TERRITORY_SD_H
+
+#include "../core/core.h"
+
+/* ---- the model as read ------------------------------------------------ */
+
+typedef enum {
+    SD_STOCK, /* integrates its flows; eqn is the initial value */
+    SD_FLOW,  /* a rate; eqn computed every step */
+    SD_AUX    /* an auxiliary (converter); a bare graphical function too */
+} SdKind;
+
+typedef enum {
+    SD_GF_CONTINUOUS,  /* linear interpolation, clamped at the ends */
+    SD_GF_EXTRAPOLATE, /* linear interpolation, extended past the ends */
+    SD_GF_DISCRETE     /* step function: the y of the last x not above */
+} SdGfType;
+
+typedef struct SdGraph {
+    SdGfType type; /* how values between and beyond points are found */
+    int n;         /* number of points (>= 1) */
+    double *x;     /* n ascending x values */
+    double *y;     /* n y values */
+} SdGraph;
+
+typedef struct SdVar {
+    const char *name;      /* display name: as written, `\n` read as space */
+    const char *ident;     /* canonical: case-folded, spaces/_ runs as '_' */
+    SdKind kind;           /* stock, flow or aux */
+    const char *eqn;       /* equation text; NULL for a bare gf */
+    int line, col;         /* where eqn starts in the file (1-based) */
+    int decl_line;         /* line of the variable's element */
+    const char **inflows;  /* stock: inflow names as written */
+    int n_inflows;         /* number of inflows */
+    const char **outflows; /* stock: outflow names as written */
+    int n_outflows;        /* number of outflows */
+    bool non_negative;     /* stock: never below 0; flow: uniflow (>= 0) */
+    SdGraph *gf;           /* graphical function, or NULL */
+    const char *units;     /* units as written, or NULL */
+    const char *doc;       /* documentation, or NULL */
+} SdVar;
+
+typedef enum { SD_EULER, SD_RK2, SD_RK4 } SdMethod;
+
+typedef struct SdModel {
+    Arena arena;            /* owns every string and array below */
+    const char *file;       /* path used in diagnostics */
+    const char *src;        /* the whole file text, for caret display */
+    size_t src_len;         /* its length */
+    const char *name;       /* model name from the header, or NULL */
+    double start, stop, dt; /* simulation specs */
+    double saveper;         /* save interval; dt when not given */
+    SdMethod method;        /* integration method from the file */
+    const char *time_units; /* as written, or NULL */
+    SdVar *vars;            /* the variables in file order */
+    int nvars;              /* number of variables */
+    int cap;                /* allocated */
+} SdModel;
+
+/* Reads a model file (XMILE/.stmx/.itmx by extension or content). On error
+ * returns T_EINPUT with diagnostics in d and *out NULL. */
+int sd_model_load(const char *path, SdModel **out, TDiags *d);
+/* Reads XMILE text; file names the source in diagnostics. */
+int sd_model_from_xmile(const char *text, size_t len, const char *file,
+                        SdModel **out, TDiags *d);
+void sd_model_free(SdModel *m);
+/* Finds a variable by any spelling of its name, or NULL. */
+SdVar *sd_model_find(SdModel *m, const char *name);
+/* Replaces a variable's equation by a constant (the CLI's --set). */
+int sd_model_set(SdModel *m, const char *name, double value, TDiags *d);
+
+/* Canonical form of a variable name: trimmed, case-folded, every run of
+ * spaces, underscores and `\n` escapes turned into one '_', surrounding
+ * quotes removed. Returned in a, or malloc'd when a is NULL. */
+char *sd_canon_name(Arena *a, const char *name, size_t len);
+
+/* ---- equations -------------------------------------------------------- */
+
+typedef enum {
+    SD_E_NUM,  /* a number */
+    SD_E_VAR,  /* a variable reference */
+    SD_E_CALL, /* a function call */
+    SD_E_NEG,  /* unary minus */
+    SD_E_NOT,  /* logical not */
+    SD_E_BIN,  /* binary operator; args[0] op args[1] */
+    SD_E_IF    /* IF args[0] THEN args[1] ELSE args[2] */
+} SdExprKind;
+
+typedef enum {
+    SD_OP_ADD, SD_OP_SUB, SD_OP_MUL, SD_OP_DIV, SD_OP_POW, SD_OP_MOD,
+    SD_OP_EQ, SD_OP_NE, SD_OP_LT, SD_OP_LE, SD_OP_GT, SD_OP_GE,
+    SD_OP_AND, SD_OP_OR
+} SdBinOp;
+
+typedef struct SdExpr SdExpr;
+struct SdExpr {
+    SdExprKind kind;  /* what this node is */
+    SdBinOp op;       /* SD_E_BIN: the operator */
+    double num;       /* SD_E_NUM: the value */
+    const char *name; /* VAR/CALL: canonical identifier */
+    const char *text; /* VAR/CALL: as written, for messages */
+    SdExpr **args;    /* operands or call arguments */
+    int nargs;        /* how many */
+    int off;          /* byte offset in the equation text */
+    int ref;          /* set by compile: VAR's variable, CALL's builtin */
+};
+
+/* Parses one equation. Errors are reported against file at the equation's
+ * place (line, col of its first character; src for the context line). */
+typedef struct SdSrcLoc {
+    const char *file; /* file name for messages */
+    const char *src;  /* whole file text, or NULL */
+    size_t src_len;   /* its length */
+    int line, col;    /* where the equation text starts */
+} SdSrcLoc;
+int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc,
+                  SdExpr **out, TDiags *d);
+/* Reports a message at byte offset off of an equation. */
+void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- compiled program and simulation ---------------------------------- */
+
+typedef struct SdProgram SdProgram;
+
+int sd_compile(const SdModel *m, SdProgram **out, TDiags *d);
+void sd_program_free(SdProgram *p);
+/* Number of variables the program reports, and their display names. */
+int sd_program_nvars(const SdProgram *p);
+/* Writes a listing of the program's bytecode (for tests and debugging). */
+void sd_program_disasm(const SdProgram *p, TBuf *out);
+const char *sd_program_var_name(const SdProgram *p, int i);
+
+typedef struct SdRunOpts {
+    SdMethod method;   /* integration method */
+    bool method_given; /* false: use the model's own */
+    long max_steps;    /* refuse runs longer than this (0: 10^9) */
+} SdRunOpts;
+
+typedef struct SdResults {
+    int ncols;    /* columns, Time first */
+    char **names; /* column names (display names) */
+    int nrows;    /* saved times */
+    double *data; /* nrows * ncols values, row-major */
+} SdResults;
+
+int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d);
+void sd_results_free(SdResults *r);
+/* Column index of a variable (any spelling), or -1. */
+int sd_results_find(const SdResults *r, const char *name);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * sim.c - the integration loop: Euler, RK2 (Heun) and RK4 over the
+ * compiled program, saving one row every save interval. The loop touches
+ * only the slot array and the three bytecode programs.
+ */
+#include "sd_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SD_MAX_SAVED ((size_t)1 << 28) /* values kept in one result */
+
+static void integrate_euler(const SdProgram *p, double *s, double dt)
+{
+    for (int i = 0; i < p->nstocks; i++) {
+        double v = s[p->stock_slot[i]] + dt * s[p->rate_slot[i]];
+        if (p->stock_nonneg[i] && v < 0)
+            v = 0;
+        s[p->stock_slot[i]] = v;
+    }
+}
+
+/* Runge-Kutta: the rates at the start of the step are in the rate slots;
+ * y0 and k hold the stocks and the weighted sum of rates. */
+static void integrate_rk(const SdProgram *p, SdVm *vm, double t, double dt,
+                         bool rk4, double *y0, double *acc)
+{
+    double *s = vm->slots;
+    int n = p->nstocks;
+    for (int i = 0; i < n; i++) {
+        y0[i] = s[p->stock_slot[i]];
+        acc[i] = s[p->rate_slot[i]];
+    }
+    if (!rk4) { /* Heun: average of the rates at both ends */
+        for (int i = 0; i < n; i++)
+            s[p->stock_slot[i]] = y0[i] + dt * acc[i];
+        s[SD_SLOT_TIME] = t + dt;
+        sd_vm_exec(vm, p->flow_code);
+        for (int i = 0; i < n; i++)
+            s[p->stock_slot[i]] = y0[i] + dt / 2 * (acc[i] + s[p->rate_slot[i]]);
+    } else {
+        static const double frac[3] = {0.5, 0.5, 1.0};
+        static const double weight[3] = {2, 2, 1};
+        for (int stage = 0; stage < 3; stage++) {
+            for (int i = 0; i < n; i++)
+                s[p->stock_slot[i]] = y0[i] + frac[stage] * dt * s[p->rate_slot[i]];
+            s[SD_SLOT_TIME] = t + frac[stage] * dt;
+            sd_vm_exec(vm, p->flow_code);
+            for (int i = 0; i < n; i++)
+                acc[i] += weight[stage] * s[p->rate_slot[i]];
+        }
+        for (int i = 0; i < n; i++)
+            s[p->stock_slot[i]] = y0[i] + dt / 6 * acc[i];
+    }
+    for (int i = 0; i < n; i++)
+        if (p->stock_nonneg[i] && s[p->stock_slot[i]] < 0)
+            s[p->stock_slot[i]] = 0;
+}
+
+int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
+{
+    *out = NULL;
+    SdMethod method = o && o->method_given ? o->method : p->method;
+    long max_steps = o && o->max_steps > 0 ? o->max_steps : 1000000000L;
+    double span = p->stop - p->start;
+    if (!isfinite(span) || !(p->dt > 0) || span < 0) {
+        diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
+                  "bad simulation specs: start %g, stop %g, dt %g", p->start,
+                  p->stop, p->dt);
+        return T_EINPUT;
+    }
+    double steps_f = floor(span / p->dt + 1e-6);
+    if (steps_f > (double)max_steps) {
+        diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
+                  "the run would take %.0f steps, more than the limit of %ld",
+                  steps_f, max_steps);
+        return T_EINPUT;
+    }
+    long nsteps = (long)steps_f;
+    long every = (long)floor(p->saveper / p->dt + 0.5);
+    if (every < 1)
+        every = 1;
+    long nrows = nsteps / every + 1;
+    int ncols = p->nout + 1;
+    if ((size_t)nrows * (size_t)ncols > SD_MAX_SAVED) {
+        diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
+                  "the run would save %ld rows of %d values, too many; "
+                  "raise the save interval",
+                  nrows, ncols);
+        return T_EINPUT;
+    }
+    SdResults *r = calloc(1, sizeof *r);
+    double *slots = calloc((size_t)p->nslots, sizeof(double));
+    double *stack = calloc((size_t)p->max_stack + 1, sizeof(double));
+    double *y0 = calloc((size_t)p->nstocks + 1, sizeof(double));
+    double *acc = calloc((size_t)p->nstocks + 1, sizeof(double));
+    SdDelayBuf *delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
+    int rc = T_OK;
+    if (!r || !slots || !stack || !y0 || !acc || !delays) {
+        rc = T_EINTERNAL;
+        goto done;
+    }
+    r->ncols = ncols;
+    r->nrows = 0;
+    r->data = malloc(sizeof(double) * (size_t)nrows * (size_t)ncols);
+    r->names = calloc((size_t)ncols, sizeof(char *));
+    if (!r->data || !r->names) {
+        rc = T_EINTERNAL;
+        goto done;
+    }
+    r->names[0] = strdup("Time");
+    for (int i = 0; i < p->nout; i++)
+        r->names[i + 1] = strdup(p->out_name[i]);
+
+    SdVm vm = {.slots = slots, .consts = p->consts, .graphs = p->graphs,
+               .delays = delays, .stack = stack, .start = p->start,
+               .dt = p->dt};
+    slots[SD_SLOT_TIME] = p->start;
+    slots[SD_SLOT_DT] = p->dt;
+    slots[SD_SLOT_START] = p->start;
+    slots[SD_SLOT_STOP] = p->stop;
+    sd_vm_exec(&vm, p->init_code);
+    for (long step = 0;; step++) {
+        double t = p->start + (double)step * p->dt;
+        slots[SD_SLOT_TIME] = t;
+        sd_vm_exec(&vm, p->flow_code);
+        if (step % every == 0 && r->nrows < nrows) {
+            double *row = r->data + (size_t)r->nrows * (size_t)ncols;
+            row[0] = t;
+            for (int i = 0; i < p->nout; i++)
+                row[i + 1] = slots[p->out_slot[i]];
+            r->nrows++;
+        }
+        if (step >= nsteps)
+            break;
+        sd_vm_exec(&vm, p->post_code);
+        if (method == SD_EULER)
+            integrate_euler(p, slots, p->dt);
+        else
+            integrate_rk(p, &vm, t, p->dt, method == SD_RK4, y0, acc);
+    }
+done:
+    free(slots);
+    free(stack);
+    free(y0);
+    free(acc);
+    for (int i = 0; delays && i < p->ndelays; i++)
+        free(delays[i].v);
+    free(delays);
+    if (rc) {
+        sd_results_free(r);
+        diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL, "out of memory");
+        return rc;
+    }
+    *out = r;
+    return T_OK;
+}
+
+void sd_results_free(SdResults *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; r->names && i < r->ncols; i++)
+        free(r->names[i]);
+    free(r->names);
+    free(r->data);
+    free(r);
+}
+
+int sd_results_find(const SdResults *r, const char *name)
+{
+    char *id = sd_canon_name(NULL, name, strlen(name));
+    int found = -1;
+    for (int i = 0; id && i < r->ncols && found < 0; i++) {
+        char *c = sd_canon_name(NULL, r->names[i], strlen(r->names[i]));
+        if (c && !strcmp(c, id))
+            found = i;
+        free(c);
+    }
+    free(id);
+    return found;
+}

@@ -1,0 +1,254 @@
+/*
+ * vm.c - the bytecode interpreter. A stack machine over an array of value
+ * slots; names were resolved at compile time, so a run does no look-ups and
+ * no allocation. Dispatch is computed goto under GCC and clang, a switch
+ * elsewhere.
+ */
+#include "sd_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+const char *sd_op_name(int op)
+{
+    static const char *names[] = {
+#define X(name, pops, pushes, doc) #name,
+        SD_OPCODES(X)
+#undef X
+    };
+    return op >= 0 && op < SD_NOPS ? names[op] : "?";
+}
+
+double sd_graph_eval(const SdGraph *g, double x)
+{
+    int n = g->n;
+    if (n <= 0 || isnan(x))
+        return NAN;
+    const double *xs = g->x, *ys = g->y;
+    if (n == 1)
+        return ys[0];
+    if (x <= xs[0]) {
+        if (g->type == SD_GF_EXTRAPOLATE && x < xs[0] && xs[1] != xs[0])
+            return ys[0] + (x - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0]);
+        return ys[0];
+    }
+    if (x >= xs[n - 1]) {
+        if (g->type == SD_GF_EXTRAPOLATE && x > xs[n - 1] &&
+            xs[n - 1] != xs[n - 2])
+            return ys[n - 1] + (x - xs[n - 1]) * (ys[n - 1] - ys[n - 2]) /
+                                   (xs[n - 1] - xs[n - 2]);
+        return ys[n - 1];
+    }
+    /* Binary search for the segment xs[lo] <= x < xs[hi]. */
+    int lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (xs[mid] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (g->type == SD_GF_DISCRETE)
+        return ys[lo];
+    double dx = xs[hi] - xs[lo];
+    if (dx == 0)
+        return ys[hi];
+    return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / dx;
+}
+
+static double math1(int fn, double x)
+{
+    switch (fn) {
+    case SD_FN_ABS: return fabs(x);
+    case SD_FN_SQRT: return sqrt(x);
+    case SD_FN_EXP: return exp(x);
+    case SD_FN_LN: return log(x);
+    case SD_FN_LOG10: return log10(x);
+    case SD_FN_INT: return floor(x);
+    case SD_FN_ROUND: return round(x);
+    case SD_FN_SIN: return sin(x);
+    case SD_FN_COS: return cos(x);
+    case SD_FN_TAN: return tan(x);
+    case SD_FN_ASIN: return asin(x);
+    case SD_FN_ACOS: return acos(x);
+    case SD_FN_ATAN: return atan(x);
+    case SD_FN_SINH: return sinh(x);
+    case SD_FN_COSH: return cosh(x);
+    case SD_FN_TANH: return tanh(x);
+    case SD_FN_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    default: return NAN;
+    }
+}
+
+static double pulse(double t, double dt, double volume, double first,
+                    double interval)
+{
+    double half = dt / 2;
+    if (t < first - half)
+        return 0;
+    double at = first;
+    if (interval > 0)
+        at = first + interval * floor((t - first + half) / interval);
+    return (t >= at - half && t < at + half) ? volume / dt : 0;
+}
+
+static double delay_read(const SdDelayBuf *b, double start, double dt,
+                         double t, double dtime, double init)
+{
+    double target = t - dtime;
+    if (b->len == 0 || target < start - dt * 1e-9)
+        return init;
+    double idx = (target - start) / dt;
+    long i0 = (long)floor(idx + 1e-9);
+    if (i0 >= b->len - 1)
+        return b->v[b->len - 1];
+    if (i0 < 0)
+        i0 = 0;
+    double frac = idx - (double)i0;
+    if (frac < 1e-9)
+        return b->v[i0];
+    return b->v[i0] + frac * (b->v[i0 + 1] - b->v[i0]);
+}
+
+static void delay_push(SdDelayBuf *b, double x)
+{
+    if (b->len == b->cap) {
+        long cap = b->cap ? b->cap * 2 : 256;
+        double *v = realloc(b->v, sizeof(double) * (size_t)cap);
+        if (!v)
+            return; /* history stops growing; reads hold the last value */
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->len++] = x;
+}
+
+void sd_vm_exec(SdVm *vm, const SdIns *code)
+{
+    double *restrict s = vm->slots;
+    const double *restrict k = vm->consts;
+    double *sp = vm->stack; /* points at the next free cell */
+    const SdIns *ip = code;
+    double x, y, z;
+
+#if defined(__GNUC__)
+    static const void *labels[] = {
+#define X(name, pops, pushes, doc) &&L_##name,
+        SD_OPCODES(X)
+#undef X
+    };
+#define CASE(name) L_##name:
+#define NEXT goto *labels[(ip++)->op]
+#define DISPATCH NEXT;
+#else
+#define CASE(name) case SD_I_##name:
+#define NEXT break
+#define DISPATCH                                                               \
+    for (;;)                                                                   \
+        switch ((ip++)->op)
+#endif
+#define A (ip[-1].a)
+
+    DISPATCH
+    {
+        CASE(CONST) { *sp++ = k[A]; NEXT; }
+        CASE(LOAD) { *sp++ = s[A]; NEXT; }
+        CASE(STORE) { s[A] = *--sp; NEXT; }
+        CASE(ADD) { sp--; sp[-1] += sp[0]; NEXT; }
+        CASE(SUB) { sp--; sp[-1] -= sp[0]; NEXT; }
+        CASE(MUL) { sp--; sp[-1] *= sp[0]; NEXT; }
+        CASE(DIV) { sp--; sp[-1] /= sp[0]; NEXT; }
+        CASE(POW) { sp--; sp[-1] = pow(sp[-1], sp[0]); NEXT; }
+        CASE(MOD) {
+            sp--;
+            x = sp[-1], y = sp[0];
+            sp[-1] = y == 0 ? NAN : x - y * floor(x / y);
+            NEXT;
+        }
+        CASE(NEG) { sp[-1] = -sp[-1]; NEXT; }
+        CASE(EQ) { sp--; sp[-1] = sp[-1] == sp[0]; NEXT; }
+        CASE(NE) { sp--; sp[-1] = sp[-1] != sp[0]; NEXT; }
+        CASE(LT) { sp--; sp[-1] = sp[-1] < sp[0]; NEXT; }
+        CASE(LE) { sp--; sp[-1] = sp[-1] <= sp[0]; NEXT; }
+        CASE(GT) { sp--; sp[-1] = sp[-1] > sp[0]; NEXT; }
+        CASE(GE) { sp--; sp[-1] = sp[-1] >= sp[0]; NEXT; }
+        CASE(AND) { sp--; sp[-1] = sp[-1] != 0 && sp[0] != 0; NEXT; }
+        CASE(OR) { sp--; sp[-1] = sp[-1] != 0 || sp[0] != 0; NEXT; }
+        CASE(NOT) { sp[-1] = sp[-1] == 0; NEXT; }
+        CASE(JZ) {
+            if (*--sp == 0)
+                ip = code + A;
+            NEXT;
+        }
+        CASE(JMP) { ip = code + A; NEXT; }
+        CASE(FN1) { sp[-1] = math1(A, sp[-1]); NEXT; }
+        CASE(MIN) { sp--; sp[-1] = sp[0] < sp[-1] ? sp[0] : sp[-1]; NEXT; }
+        CASE(MAX) { sp--; sp[-1] = sp[0] > sp[-1] ? sp[0] : sp[-1]; NEXT; }
+        CASE(LOG2) { sp--; sp[-1] = log(sp[-1]) / log(sp[0]); NEXT; }
+        CASE(SAFEDIV) {
+            sp -= 2;
+            x = sp[-1], y = sp[0], z = sp[1];
+            sp[-1] = y == 0 ? z : x / y;
+            NEXT;
+        }
+        CASE(LOOKUP) { sp[-1] = sd_graph_eval(&vm->graphs[A], sp[-1]); NEXT; }
+        CASE(STEP) {
+            sp--;
+            x = sp[-1], y = sp[0]; /* height, start */
+            sp[-1] = s[SD_SLOT_TIME] + vm->dt / 2 > y ? x : 0;
+            NEXT;
+        }
+        CASE(RAMP) {
+            sp -= 2;
+            x = sp[-1], y = sp[0], z = sp[1]; /* slope, start, end */
+            {
+                double t = s[SD_SLOT_TIME];
+                if (t > z)
+                    t = z;
+                sp[-1] = t > y ? x * (t - y) : 0;
+            }
+            NEXT;
+        }
+        CASE(PULSE) {
+            sp -= 2;
+            sp[-1] = pulse(s[SD_SLOT_TIME], vm->dt, sp[-1], sp[0], sp[1]);
+            NEXT;
+        }
+        CASE(DELAY) {
+            sp--;
+            sp[-1] = delay_read(&vm->delays[A], vm->start, vm->dt,
+                                s[SD_SLOT_TIME], sp[-1], sp[0]);
+            NEXT;
+        }
+        CASE(DPUSH) { delay_push(&vm->delays[A], *--sp); NEXT; }
+        CASE(LOADC_ADD) { sp[-1] += s[A]; NEXT; }
+        CASE(LOADC_MUL) { sp[-1] *= s[A]; NEXT; }
+        CASE(LOADC_SUB) { sp[-1] -= s[A]; NEXT; }
+        CASE(LOADC_DIV) { sp[-1] /= s[A]; NEXT; }
+        CASE(END) { return; }
+    }
+#undef A
+#undef CASE
+#undef NEXT
+#undef DISPATCH
+}
+
+static void disasm(TBuf *out, const char *title, const SdIns *code,
+                   const double *consts)
+{
+    tbuf_printf(out, "%s:\n", title);
+    for (int i = 0; code[i].op != SD_I_END; i++) {
+        tbuf_printf(out, "  %4d %-10s %d", i, sd_op_name(code[i].op),
+                    code[i].a);
+        if (code[i].op == SD_I_CONST)
+            tbuf_printf(out, "  (%g)", consts[code[i].a]);
+        tbuf_putc(out, '\n');
+    }
+}
+
+void sd_program_disasm(const SdProgram *p, TBuf *out)
+{
+    disasm(out, "init", p->init_code, p->consts);
+    disasm(out, "flow", p->flow_code, p->consts);
+    disasm(out, "post", p->post_code, p->consts);
+}

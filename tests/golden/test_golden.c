@@ -1,0 +1,783 @@
+/*
+ * test_golden.c - the golden test: every XMILE model of the SDXorg
+ * test-model suite that ships a reference output (output.csv or output.tab
+ * in its folder) is loaded, compiled and run with default options, and each
+ * variable the reference shares with our results is compared at every
+ * reference time, with a relative tolerance and an absolute floor.
+ *
+ * One cmocka test per model, named by its path below the models folder.
+ * Models that use arrays or modules are skipped until the engine has them;
+ * models in KNOWN_FAILURES are run and reported as skipped while they fail,
+ * and fail the suite once they pass so the stale entry gets removed.
+ *
+ * Ownership: main() owns the case list and every path in it; each test
+ * frees the model, program, results, diagnostics and reference table it
+ * made before it reports (cmocka leaves a test by longjmp).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "core/core.h"
+#include "sd/sd.h"
+
+/*
+ * Models expected to fail, with the reason. Add an entry only when the
+ * model itself (or its conversion to XMILE) is at fault or when the fix
+ * belongs to a later, named issue; a builtin we lack is a bug to fix, not a
+ * reason to list a model here.
+ */
+typedef struct KnownFailure {
+    const char *path;   /* model path relative to the models folder */
+    const char *reason; /* why it fails, shown when it is skipped */
+} KnownFailure;
+
+static const KnownFailure KNOWN_FAILURES[] = {
+    {"tests/macro_expression/test_macro_expression.xmile",
+     "calls a macro whose definition the Vensim-to-XMILE converter dropped"},
+    {"tests/macro_multi_expression/test_macro_multi_expression.xmile",
+     "calls a macro whose definition the Vensim-to-XMILE converter dropped"},
+    {"tests/macro_multi_macros/test_macro_multi_macros.xmile",
+     "calls macros whose definitions the Vensim-to-XMILE converter dropped"},
+    {"tests/macro_stock/test_macro_stock.xmile",
+     "calls a macro whose definition the Vensim-to-XMILE converter dropped"},
+};
+
+#define GOLDEN_DEFAULT_DIR "../shared/test-models" /* from the repo root */
+#define GOLDEN_REL_TOL 1e-3        /* relative tolerance on values */
+#define GOLDEN_ABS_TOL 1e-6        /* absolute floor, for values near 0 */
+#define GOLDEN_TIME_TOL 1e-9       /* relative tolerance on times */
+#define GOLDEN_SHOWN 5             /* mismatches printed per model */
+#define GOLDEN_FILE_MAX (64u << 20) /* cap on a model or reference file */
+#define GOLDEN_MAX_DEPTH 16        /* folder depth walked, against loops */
+
+/* ---- cases ------------------------------------------------------------ */
+
+/* Outcome counts for the closing summary line. */
+typedef struct Tally {
+    int passed;  /* matched their reference */
+    int failed;  /* did not, or a known failure now passes */
+    int known;   /* failed as KNOWN_FAILURES says */
+    int skipped; /* use arrays or modules */
+} Tally;
+
+typedef struct GoldenCase {
+    char *model;               /* path of the .xmile file */
+    const char *rel;           /* model path below the models folder */
+    char *ref;                 /* path of output.csv or output.tab */
+    const char *skip_why;      /* non-NULL: not run, for this reason */
+    const KnownFailure *known; /* its KNOWN_FAILURES entry, or NULL */
+    Tally *tally;              /* shared counts */
+} GoldenCase;
+
+typedef VEC(char *) PathList;
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    TBuf b = {0};
+    size_t n = strlen(dir);
+    if (tbuf_puts(&b, dir) ||
+        (n && dir[n - 1] != '/' && tbuf_putc(&b, '/')) ||
+        tbuf_puts(&b, name)) {
+        tbuf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/* Collects every *.xmile file below dir (any case of the extension) into
+ * out. Hidden entries are skipped. Returns T_OK or T_EINTERNAL. */
+static int walk(const char *dir, int depth, PathList *out)
+{
+    if (depth > GOLDEN_MAX_DEPTH)
+        return T_OK;
+    DIR *d = opendir(dir);
+    if (!d)
+        return T_OK; /* an unreadable folder holds no models we can run */
+    int rc = T_OK;
+    struct dirent *e;
+    while (rc == T_OK && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = path_join(dir, e->d_name);
+        if (!p) {
+            rc = T_EINTERNAL;
+            break;
+        }
+        if (is_dir(p)) {
+            rc = walk(p, depth + 1, out);
+            free(p);
+        } else if (ends_with_ci(e->d_name, ".xmile") && is_file(p)) {
+            if (vec_push(out, p) != 0) {
+                free(p);
+                rc = T_EINTERNAL;
+            }
+        } else {
+            free(p);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The reference output in the model's folder: output.csv, else output.tab;
+ * NULL when there is none. */
+static char *find_reference(const char *model)
+{
+    const char *slash = strrchr(model, '/');
+    size_t dirlen = slash ? (size_t)(slash - model) : 0;
+    static const char *const names[] = {"output.csv", "output.tab"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        TBuf b = {0};
+        if ((dirlen ? tbuf_append(&b, model, dirlen + 1) : tbuf_puts(&b, "")) ||
+            tbuf_puts(&b, names[i])) {
+            tbuf_free(&b);
+            return NULL;
+        }
+        if (is_file(b.data))
+            return b.data;
+        tbuf_free(&b);
+    }
+    return NULL;
+}
+
+/* Does text hold element `<tag` (followed by a space, '>' or '/')? Enough
+ * to tell `<dim name=...>` from `<dimensions>`. */
+static bool has_element(const char *text, size_t len, const char *tag)
+{
+    size_t k = strlen(tag);
+    for (size_t i = 0; i + k < len; i++) {
+        if (text[i] != '<' || strncmp(text + i, tag, k) != 0)
+            continue;
+        char c = text[i + k];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' ||
+            c == '/')
+            return true;
+    }
+    return false;
+}
+
+/* Why this model is not run yet, or NULL. An unreadable file is run
+ * anyway, so the load failure is reported. */
+static const char *skip_reason(const char *model)
+{
+    TBuf b = {0};
+    const char *why = NULL;
+    if (tbuf_read_file(&b, model, GOLDEN_FILE_MAX) == T_OK && b.data) {
+        if (has_element(b.data, b.len, "<module"))
+            why = "uses modules (a later issue)";
+        else if (has_element(b.data, b.len, "<dim"))
+            why = "uses arrays (a later issue)";
+    }
+    tbuf_free(&b);
+    return why;
+}
+
+static const KnownFailure *find_known(const char *rel)
+{
+    for (size_t i = 0; i < sizeof KNOWN_FAILURES / sizeof KNOWN_FAILURES[0];
+         i++)
+        if (strcmp(KNOWN_FAILURES[i].path, rel) == 0)
+            return &KNOWN_FAILURES[i];
+    return NULL;
+}
+
+/* ---- the reference table ---------------------------------------------- */
+
+typedef struct RefTable {
+    int ncols;          /* fields in the header */
+    char **names;       /* header names, unquoted and trimmed */
+    int time_col;       /* the Time column */
+    int nrows;          /* data rows that have a time */
+    double *vals;       /* nrows * ncols values, row-major */
+    unsigned char *has; /* 1 where vals holds a number, 0 for no value */
+} RefTable;
+
+static void ref_free(RefTable *t)
+{
+    for (int i = 0; i < t->ncols; i++)
+        free(t->names[i]);
+    free(t->names);
+    free(t->vals);
+    free(t->has);
+    memset(t, 0, sizeof *t);
+}
+
+static bool is_blank(char c, char delim)
+{
+    return (c == ' ' || c == '\t') && c != delim;
+}
+
+/* Reads one field at *pos into f: a quoted field ("..." with "" for a
+ * quote) or everything up to the delimiter or the line end, trimmed. Sets
+ * *eol when the field ends its record: at "\n", "\r\n", a lone "\r" (how
+ * old Mac tools end lines) or the end of the text. */
+static int read_field(const char *s, size_t n, size_t *pos, char delim,
+                      TBuf *f, bool *eol)
+{
+    size_t i = *pos;
+    int rc = T_OK;
+    f->len = 0;
+    while (i < n && is_blank(s[i], delim))
+        i++;
+    if (i < n && s[i] == '"') {
+        for (i++; i < n && rc == T_OK; i++) {
+            if (s[i] == '"') {
+                if (i + 1 < n && s[i + 1] == '"') {
+                    rc = tbuf_putc(f, '"');
+                    i++;
+                    continue;
+                }
+                i++;
+                break;
+            }
+            rc = tbuf_putc(f, s[i]);
+        }
+        /* Text between the closing quote and the delimiter is dropped. */
+        while (i < n && s[i] != delim && s[i] != '\r' && s[i] != '\n')
+            i++;
+    } else {
+        size_t start = i;
+        while (i < n && s[i] != delim && s[i] != '\r' && s[i] != '\n')
+            i++;
+        size_t end = i;
+        while (end > start && is_blank(s[end - 1], delim))
+            end--;
+        rc = tbuf_append(f, s + start, end - start);
+    }
+    if (i < n && s[i] == delim) {
+        i++;
+        *eol = false;
+    } else {
+        if (i < n && s[i] == '\r') {
+            i++;
+            if (i < n && s[i] == '\n')
+                i++;
+        } else if (i < n && s[i] == '\n') {
+            i++;
+        }
+        *eol = true;
+    }
+    *pos = i;
+    tbuf_cstr(f);
+    return rc;
+}
+
+/* Parses a reference table: a header record, then one record per time.
+ * Empty records and records without a numeric time are ignored; a value
+ * that is empty or not a number is "no value". */
+static int ref_parse(const char *s, size_t n, char delim, RefTable *t,
+                     TBuf *why)
+{
+    VEC(char *) names = {0};
+    VEC(double) vals = {0};
+    VEC(unsigned char) has = {0};
+    TBuf f = {0};
+    size_t pos = 0;
+    int rc = T_OK;
+    bool header = true;
+    int nrows = 0;
+
+    while (rc == T_OK && pos < n) {
+        bool eol = false, any = false;
+        int col = 0;
+        int row_start = vals.len;
+        while (rc == T_OK && !eol) {
+            rc = read_field(s, n, &pos, delim, &f, &eol);
+            if (rc)
+                break;
+            any = any || f.len > 0;
+            if (header) {
+                char *name = strdup(tbuf_cstr(&f));
+                if (!name || vec_push(&names, name) != 0) {
+                    free(name);
+                    rc = T_EINTERNAL;
+                }
+            } else if (col < names.len) {
+                double v = 0;
+                bool ok = str_to_double(tbuf_cstr(&f), &v);
+                if (vec_push(&vals, ok ? v : 0.0) != 0 ||
+                    vec_push(&has, (unsigned char)ok) != 0)
+                    rc = T_EINTERNAL;
+            }
+            col++;
+        }
+        if (rc)
+            break;
+        if (header) {
+            if (!any) { /* a blank line before the header */
+                for (int i = 0; i < names.len; i++)
+                    free(names.items[i]);
+                names.len = 0;
+                continue;
+            }
+            header = false;
+            continue;
+        }
+        for (; col < names.len && rc == T_OK; col++)
+            if (vec_push(&vals, 0.0) != 0 || vec_push(&has, 0) != 0)
+                rc = T_EINTERNAL;
+        if (rc)
+            break;
+        if (!any) { /* a blank line */
+            vals.len = has.len = row_start;
+            continue;
+        }
+        nrows++;
+    }
+    tbuf_free(&f);
+
+    t->ncols = names.len;
+    t->names = names.items;
+    t->vals = vals.items;
+    t->has = has.items;
+    t->nrows = nrows;
+    t->time_col = -1;
+    if (rc) {
+        tbuf_puts(why, "out of memory reading the reference\n");
+        return rc;
+    }
+    for (int i = 0; i < t->ncols; i++)
+        if (strcasecmp(t->names[i], "time") == 0) {
+            t->time_col = i;
+            break;
+        }
+    if (t->ncols == 0) {
+        tbuf_puts(why, "the reference is empty\n");
+        return T_EINPUT;
+    }
+    if (t->time_col < 0) {
+        tbuf_printf(why, "the reference has no 'Time' column (first: '%s')\n",
+                    t->names[0]);
+        return T_EINPUT;
+    }
+    /* Drop the rows without a time, keeping the order of the others. */
+    int kept = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        if (!t->has[(size_t)r * t->ncols + t->time_col])
+            continue;
+        if (kept != r) {
+            memmove(t->vals + (size_t)kept * t->ncols,
+                    t->vals + (size_t)r * t->ncols,
+                    (size_t)t->ncols * sizeof *t->vals);
+            memmove(t->has + (size_t)kept * t->ncols,
+                    t->has + (size_t)r * t->ncols, (size_t)t->ncols);
+        }
+        kept++;
+    }
+    t->nrows = kept;
+    if (kept == 0) {
+        tbuf_puts(why, "the reference has no rows with a time\n");
+        return T_EINPUT;
+    }
+    return T_OK;
+}
+
+static int ref_read(const char *path, RefTable *t, TBuf *why)
+{
+    TBuf text = {0};
+    if (tbuf_read_file(&text, path, GOLDEN_FILE_MAX) != T_OK) {
+        tbuf_free(&text);
+        tbuf_printf(why, "cannot read reference '%s'\n", path);
+        return T_EINPUT;
+    }
+    char delim = ends_with_ci(path, ".tab") ? '\t' : ',';
+    int rc = ref_parse(text.data ? text.data : "", text.len, delim, t, why);
+    tbuf_free(&text);
+    if (rc)
+        tbuf_printf(why, "  in '%s'\n", path);
+    return rc;
+}
+
+/* ---- comparison ------------------------------------------------------- */
+
+/* Equal within GOLDEN_REL_TOL, or GOLDEN_ABS_TOL near zero; NaN equals
+ * NaN and an infinity only itself. */
+static bool values_match(double want, double got)
+{
+    if (isnan(want) || isnan(got))
+        return isnan(want) && isnan(got);
+    if (isinf(want) || isinf(got))
+        return want == got;
+    double diff = fabs(want - got);
+    return diff <= fmax(GOLDEN_REL_TOL * fmax(fabs(want), fabs(got)),
+                        GOLDEN_ABS_TOL);
+}
+
+/* Times are equal within GOLDEN_TIME_TOL relative; the floor of the same
+ * size lets 0 match a time accumulated as 1e-17. */
+static bool times_match(double a, double b)
+{
+    return fabs(a - b) <=
+           GOLDEN_TIME_TOL * fmax(1.0, fmax(fabs(a), fabs(b)));
+}
+
+static double res_time(const SdResults *r, int row)
+{
+    return r->data[(size_t)row * r->ncols];
+}
+
+/* The saved row at time t, or -1; the saved times ascend. */
+static int find_row(const SdResults *r, double t)
+{
+    int lo = 0, hi = r->nrows;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (res_time(r, mid) < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int i = lo - 1; i <= lo + 1; i++)
+        if (i >= 0 && i < r->nrows && times_match(res_time(r, i), t))
+            return i;
+    return -1;
+}
+
+static bool is_control_var(const char *name)
+{
+    static const char *const controls[] = {"initial_time", "final_time",
+                                           "time_step", "saveper"};
+    char *canon = sd_canon_name(NULL, name, strlen(name));
+    bool yes = false;
+    for (size_t i = 0; canon && i < sizeof controls / sizeof controls[0]; i++)
+        yes = yes || strcmp(canon, controls[i]) == 0;
+    free(canon);
+    return yes;
+}
+
+/* Compares results with the reference; false with the story in why. */
+static bool compare(const GoldenCase *c, const RefTable *t,
+                    const SdResults *r, TBuf *why)
+{
+    if (r->ncols < 1 || r->nrows < 1 || !r->data || !r->names) {
+        tbuf_printf(why, "the run saved no data (%d columns, %d rows)\n",
+                    r->ncols, r->nrows);
+        return false;
+    }
+    for (int i = 1; i < r->nrows; i++)
+        if (!(res_time(r, i) > res_time(r, i - 1))) {
+            tbuf_printf(why, "saved times do not ascend: %.10g then %.10g\n",
+                        res_time(r, i - 1), res_time(r, i));
+            return false;
+        }
+
+    /* Column map: reference column -> result column, -1 when absent. */
+    int *map = malloc((size_t)t->ncols * sizeof *map);
+    if (!map) {
+        tbuf_puts(why, "out of memory\n");
+        return false;
+    }
+    int matched = 0;
+    TBuf missing = {0};
+    for (int j = 0; j < t->ncols; j++) {
+        map[j] = -1;
+        if (j == t->time_col)
+            continue;
+        int k = sd_results_find(r, t->names[j]);
+        if (k > 0 && k < r->ncols) { /* column 0 is Time */
+            map[j] = k;
+            matched++;
+        } else if (t->names[j][0] && !is_control_var(t->names[j])) {
+            tbuf_printf(&missing, "%s'%s'", missing.len ? ", " : "",
+                        t->names[j]);
+        }
+    }
+    if (missing.len)
+        printf("golden: %s: note: not in the results: %s\n", c->rel,
+               tbuf_cstr(&missing));
+    tbuf_free(&missing);
+    if (matched < 1) {
+        tbuf_printf(why, "no reference column matches a result column "
+                         "(%d reference, %d result columns)\n",
+                    t->ncols, r->ncols);
+        free(map);
+        return false;
+    }
+
+    long compared = 0, bad = 0;
+    int absent = 0;
+    double first_absent = 0;
+    for (int row = 0; row < t->nrows; row++) {
+        const double *want = t->vals + (size_t)row * t->ncols;
+        const unsigned char *has = t->has + (size_t)row * t->ncols;
+        double time = want[t->time_col];
+        int rr = find_row(r, time);
+        if (rr < 0) {
+            if (absent++ == 0)
+                first_absent = time;
+            continue;
+        }
+        const double *got = r->data + (size_t)rr * r->ncols;
+        for (int j = 0; j < t->ncols; j++) {
+            if (map[j] < 0 || !has[j])
+                continue;
+            compared++;
+            if (values_match(want[j], got[map[j]]))
+                continue;
+            if (bad++ < GOLDEN_SHOWN)
+                tbuf_printf(why,
+                            "  '%s' at time %.10g: expected %.10g, got "
+                            "%.10g\n",
+                            t->names[j], time, want[j], got[map[j]]);
+        }
+    }
+    free(map);
+    if (bad > GOLDEN_SHOWN)
+        tbuf_printf(why, "  ... and %ld more\n", bad - GOLDEN_SHOWN);
+    if (bad)
+        tbuf_printf(why,
+                    "%ld of %ld values differ by more than %g relative "
+                    "(floor %g)\n",
+                    bad, compared, GOLDEN_REL_TOL, GOLDEN_ABS_TOL);
+    if (absent)
+        tbuf_printf(why,
+                    "%d of %d reference times were not saved (first %.10g; "
+                    "saved %d times from %.10g to %.10g)\n",
+                    absent, t->nrows, first_absent, r->nrows, res_time(r, 0),
+                    res_time(r, r->nrows - 1));
+    if (!bad && !absent && compared == 0) {
+        tbuf_puts(why, "no reference value was compared\n");
+        return false;
+    }
+    return !bad && !absent;
+}
+
+/* ---- running one model ------------------------------------------------ */
+
+static void put_diags(TBuf *why, const char *stage, const TDiags *d)
+{
+    tbuf_printf(why, "%s failed:\n", stage);
+    TBuf out = {0};
+    if (d->len == 0 || diags_format(d, &out) != T_OK || out.len == 0)
+        tbuf_puts(why, "(no diagnostics)\n");
+    else
+        tbuf_append(why, out.data, out.len);
+    tbuf_free(&out);
+}
+
+/* Loads, compiles and runs c's model and compares it with its reference.
+ * Returns true when it matches; otherwise why says what went wrong. */
+static bool golden_run(const GoldenCase *c, TBuf *why)
+{
+    TDiags d = {0};
+    SdModel *m = NULL;
+    SdProgram *p = NULL;
+    SdResults *r = NULL;
+    RefTable t = {0};
+    bool ok = false;
+    SdRunOpts opts = {0}; /* the model's own method, the default step cap */
+
+    if (sd_model_load(c->model, &m, &d) != T_OK || !m) {
+        put_diags(why, "load", &d);
+        goto done;
+    }
+    if (sd_compile(m, &p, &d) != T_OK || !p) {
+        put_diags(why, "compile", &d);
+        goto done;
+    }
+    if (sd_run(p, &opts, &r, &d) != T_OK || !r) {
+        put_diags(why, "run", &d);
+        goto done;
+    }
+    if (ref_read(c->ref, &t, why) != T_OK)
+        goto done;
+    ok = compare(c, &t, r, why);
+done:
+    ref_free(&t);
+    if (r)
+        sd_results_free(r);
+    if (p)
+        sd_program_free(p);
+    if (m)
+        sd_model_free(m);
+    diags_free(&d);
+    return ok;
+}
+
+static void test_model(void **state)
+{
+    GoldenCase *c = *state;
+    if (c->skip_why) {
+        printf("golden: %s: skipped: %s\n", c->rel, c->skip_why);
+        c->tally->skipped++;
+        skip();
+        return;
+    }
+    TBuf why = {0};
+    bool ok = golden_run(c, &why);
+    if (c->known && ok) {
+        tbuf_free(&why);
+        c->tally->failed++;
+        fail_msg("golden: %s passes now: remove its KNOWN_FAILURES entry",
+                 c->rel);
+        return;
+    }
+    if (c->known) {
+        printf("golden: %s: known failure: %s\n%s", c->rel, c->known->reason,
+               tbuf_cstr(&why));
+        tbuf_free(&why);
+        c->tally->known++;
+        skip();
+        return;
+    }
+    if (!ok) {
+        printf("golden: %s: does not match its reference\n%s", c->rel,
+               tbuf_cstr(&why));
+        tbuf_free(&why);
+        c->tally->failed++;
+        fail_msg("golden: %s failed", c->rel);
+        return;
+    }
+    tbuf_free(&why);
+    c->tally->passed++;
+}
+
+static void test_no_models(void **state)
+{
+    const char *msg = *state;
+    printf("%s", msg);
+    skip();
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+/* The models folder: $TERRITORY_TEST_MODELS, else GOLDEN_DEFAULT_DIR;
+ * NULL when neither is a folder. */
+static const char *models_dir(void)
+{
+    const char *env = getenv("TERRITORY_TEST_MODELS");
+    if (env && *env && is_dir(env))
+        return env;
+    if (is_dir(GOLDEN_DEFAULT_DIR))
+        return GOLDEN_DEFAULT_DIR;
+    return NULL;
+}
+
+static int run_without_models(const char *msg)
+{
+    const struct CMUnitTest tests[] = {
+        {"golden", test_no_models, NULL, NULL, (void *)msg},
+    };
+    return _cmocka_run_group_tests("golden", tests, 1, NULL, NULL);
+}
+
+int main(void)
+{
+    /* cmocka reports on stderr, we on stdout: line-buffer stdout so the two
+     * interleave in order when piped. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    const char *root = models_dir();
+    if (!root) {
+        const char *env = getenv("TERRITORY_TEST_MODELS");
+        char msg[1024];
+        snprintf(msg, sizeof msg,
+                 "golden: test models not found at %s%s%s; skipping\n",
+                 env && *env ? env : "", env && *env ? " or " : "",
+                 GOLDEN_DEFAULT_DIR);
+        return run_without_models(msg);
+    }
+
+    PathList paths = {0};
+    if (walk(root, 0, &paths) != T_OK) {
+        fprintf(stderr, "golden: out of memory walking %s\n", root);
+        for (int i = 0; i < paths.len; i++)
+            free(paths.items[i]);
+        vec_free(&paths);
+        return 1;
+    }
+    qsort(paths.items, (size_t)paths.len, sizeof *paths.items, cmp_str);
+
+    Tally tally = {0};
+    size_t rootlen = strlen(root);
+    GoldenCase *cases = calloc((size_t)paths.len + 1, sizeof *cases);
+    struct CMUnitTest *tests = calloc((size_t)paths.len + 1, sizeof *tests);
+    int ncases = 0, rc = 1;
+    if (!cases || !tests) {
+        fprintf(stderr, "golden: out of memory\n");
+        goto done;
+    }
+    for (int i = 0; i < paths.len; i++) {
+        char *ref = find_reference(paths.items[i]);
+        if (!ref)
+            continue; /* no reference output: nothing to check against */
+        GoldenCase *c = &cases[ncases];
+        c->model = paths.items[i];
+        c->rel = c->model + rootlen + (root[rootlen - 1] == '/' ? 0 : 1);
+        c->ref = ref;
+        c->skip_why = skip_reason(c->model);
+        c->known = find_known(c->rel);
+        c->tally = &tally;
+        tests[ncases] = (struct CMUnitTest){c->rel, test_model, NULL, NULL, c};
+        ncases++;
+    }
+    for (size_t i = 0; i < sizeof KNOWN_FAILURES / sizeof KNOWN_FAILURES[0];
+         i++) {
+        bool seen = false;
+        for (int j = 0; j < ncases && !seen; j++)
+            seen = cases[j].known == &KNOWN_FAILURES[i];
+        if (!seen)
+            printf("golden: note: KNOWN_FAILURES entry %s matches no model\n",
+                   KNOWN_FAILURES[i].path);
+    }
+
+    printf("golden: %d models with a reference under %s\n", ncases, root);
+    if (ncases == 0) {
+        char msg[1024];
+        snprintf(msg, sizeof msg,
+                 "golden: no .xmile model with an output.csv or output.tab "
+                 "found under %s; skipping\n",
+                 root);
+        rc = run_without_models(msg);
+        goto done;
+    }
+    rc = _cmocka_run_group_tests("golden", tests, (size_t)ncases, NULL, NULL);
+    printf("golden: %d models passed, %d failed, %d known failures, %d "
+           "skipped (arrays/modules)\n",
+           tally.passed, tally.failed, tally.known, tally.skipped);
+
+done:
+    for (int i = 0; i < ncases; i++)
+        free(cases[i].ref);
+    for (int i = 0; i < paths.len; i++)
+        free(paths.items[i]);
+    vec_free(&paths);
+    free(cases);
+    free(tests);
+    return rc;
+}
