@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TERRITORY_VERSION "0.1.0"
@@ -37,10 +38,35 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+/* Diagnostics in file order: by line, then column, then as reported. */
+static int by_place(const void *pa, const void *pb, void *base)
+{
+    int ia = *(const int *)pa, ib = *(const int *)pb;
+    const TDiag *a = (const TDiag *)base + ia, *b = (const TDiag *)base + ib;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return ia < ib ? -1 : ia > ib;
+}
+
 void cli_print_diags(const TDiags *d)
 {
     TBuf b = {0};
-    diags_format(d, &b);
+    TDiags sorted = *d;
+    int *idx = malloc(sizeof(int) * (size_t)(d->len + 1));
+    TDiag *copy = malloc(sizeof(TDiag) * (size_t)(d->len + 1));
+    if (idx && copy) {
+        for (int i = 0; i < d->len; i++)
+            idx[i] = i;
+        qsort_r(idx, (size_t)d->len, sizeof(int), by_place, d->items);
+        for (int i = 0; i < d->len; i++)
+            copy[i] = d->items[idx[i]];
+        sorted.items = copy;
+    }
+    free(idx);
+    diags_format(&sorted, &b);
+    free(copy);
     fputs(tbuf_cstr(&b), stderr);
     if (d->len < d->errors)
         fprintf(stderr, "(%d more errors not shown)\n", d->errors - d->len);

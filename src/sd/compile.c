@@ -1067,7 +1067,9 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
             c.v.items[i].rate_slot = nslots++;
             nstocks++;
         }
-    if (!order(&c, PH_INIT))
+    /* A loop among auxiliaries shows in both orderings; check the one per
+     * step first so it is reported as the algebraic loop it is. */
+    if (!order(&c, PH_FLOW) || !order(&c, PH_INIT))
         goto done;
     p = calloc(1, sizeof *p);
     if (!p)
