@@ -3,6 +3,7 @@
  * subcommands and owns everything that touches the terminal. The library
  * (src/core, src/sd) never prints; this file and cmd_*.c do.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "cli.h"
 
 #include <stdarg.h>
