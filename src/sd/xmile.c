@@ -56,6 +56,10 @@ typedef struct Reader {
         int len, cap;
     } in, out;                /* inflows, outflows of the current stock */
     VEC(int) nonneg_set;      /* per var: -1 default, 0 off, 1 on */
+    long loc_off;             /* locate(): offset scanned up to */
+    long loc_ls;              /* locate(): start of that line */
+    int loc_line;             /* locate(): its line number */
+    int loc_chars;            /* locate(): characters from loc_ls to loc_off */
 } Reader;
 
 static int cur_line(Reader *r) { return (int)XML_GetCurrentLineNumber(r->xp); }
@@ -347,18 +351,30 @@ static char *trimmed(Reader *r)
     return arena_strndup(&r->m->arena, s, n);
 }
 
-/* Line and 1-based column (in characters) of a byte offset in the file. */
-static void locate(const SdModel *m, long off, int *line, int *col)
+/* Line and 1-based column (in characters) of a byte offset in the file.
+ * Offsets arrive in file order, so the scan resumes where the last ended
+ * and the whole file is read once, not once per equation. */
+static void locate(Reader *r, long off, int *line, int *col)
 {
-    int l = 1;
-    long ls = 0;
+    const SdModel *m = r->m;
     if (off < 0 || (size_t)off > m->src_len)
         off = 0;
-    for (long i = 0; i < off; i++)
-        if (m->src[i] == '\n')
-            l++, ls = i + 1;
-    *line = l;
-    *col = 1 + str_utf8_count(m->src + ls, (size_t)(off - ls));
+    if (off < r->loc_off) {
+        r->loc_off = r->loc_ls = 0;
+        r->loc_line = 1;
+        r->loc_chars = 0;
+    }
+    long from = r->loc_off;
+    for (long i = r->loc_off; i < off; i++)
+        if (m->src[i] == '\n') {
+            r->loc_line++;
+            r->loc_ls = from = i + 1;
+            r->loc_chars = 0;
+        }
+    r->loc_chars += str_utf8_count(m->src + from, (size_t)(off - from));
+    r->loc_off = off;
+    *line = r->loc_line;
+    *col = 1 + r->loc_chars;
 }
 
 static double number(Reader *r, const char *what)
@@ -514,7 +530,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
     case X_EQN:
         if (r->var && parent == X_VAR) {
             r->var->eqn = arena_strdup(&m->arena, tbuf_cstr(&r->text));
-            locate(m, r->text_off, &r->var->line, &r->var->col);
+            locate(r, r->text_off, &r->var->line, &r->var->col);
         }
         break;
     case X_INFLOW:
@@ -605,7 +621,7 @@ int sd_model_from_xmile(const char *text, size_t len, const char *file,
     m->dt = 1;
     m->saveper = NAN;
     m->method = SD_EULER;
-    Reader r = {.m = m, .d = d, .nonneg_stock = 0, .nonneg_flow = 0};
+    Reader r = {.m = m, .d = d, .loc_line = 1};
     int errors_before = d->errors;
     r.xp = XML_ParserCreate("UTF-8");
     if (!r.xp || !m->file || !m->src) {

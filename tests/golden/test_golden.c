@@ -225,6 +225,7 @@ typedef struct RefTable {
     int nrows;          /* data rows that have a time */
     double *vals;       /* nrows * ncols values, row-major */
     unsigned char *has; /* 1 where vals holds a number, 0 for no value */
+    double *time_tol;   /* per row: how far off its printed time may be */
 } RefTable;
 
 static void ref_free(RefTable *t)
@@ -234,6 +235,7 @@ static void ref_free(RefTable *t)
     free(t->names);
     free(t->vals);
     free(t->has);
+    free(t->time_tol);
     memset(t, 0, sizeof *t);
 }
 
@@ -297,8 +299,35 @@ static int read_field(const char *s, size_t n, size_t *pos, char delim,
     return rc;
 }
 
+/* Half a unit in the last decimal place printed in s, or 0 when s has no
+ * decimal point: "10.0312" gives 5e-05. Vensim writes six significant
+ * digits, so its 10.03125 reads back as 10.0312. */
+static double printed_half_unit(const char *s)
+{
+    const char *dot = strchr(s, '.');
+    if (!dot)
+        return 0;
+    int digits = 0;
+    for (const char *p = dot + 1; *p >= '0' && *p <= '9'; p++)
+        digits++;
+    long exp = 0;
+    const char *e = strpbrk(dot, "eE");
+    if (e && !str_to_int(e + 1, -300, 300, &exp))
+        exp = 0;
+    return 0.5 * pow(10.0, (double)(exp - digits));
+}
+
+/* Finds the Time column (any case) once the header is read. */
+static int find_time_col(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(names[i], "time") == 0)
+            return i;
+    return -1;
+}
+
 /* Parses a reference table: a header record, then one record per time.
- * Empty records and records without a numeric time are ignored; a value
+ * Blank records and records without a numeric time are ignored; a value
  * that is empty or not a number is "no value". */
 static int ref_parse(const char *s, size_t n, char delim, RefTable *t,
                      TBuf *why)
@@ -306,14 +335,15 @@ static int ref_parse(const char *s, size_t n, char delim, RefTable *t,
     VEC(char *) names = {0};
     VEC(double) vals = {0};
     VEC(unsigned char) has = {0};
+    VEC(double) tol = {0};
     TBuf f = {0};
     size_t pos = 0;
     int rc = T_OK;
-    bool header = true;
-    int nrows = 0;
+    int time_col = -1;
 
     while (rc == T_OK && pos < n) {
-        bool eol = false, any = false;
+        bool eol = false, any = false, timed = false;
+        double ttol = 0;
         int col = 0;
         int row_start = vals.len;
         while (rc == T_OK && !eol) {
@@ -321,7 +351,7 @@ static int ref_parse(const char *s, size_t n, char delim, RefTable *t,
             if (rc)
                 break;
             any = any || f.len > 0;
-            if (header) {
+            if (time_col < 0) { /* still in the header */
                 char *name = strdup(tbuf_cstr(&f));
                 if (!name || vec_push(&names, name) != 0) {
                     free(name);
@@ -330,6 +360,10 @@ static int ref_parse(const char *s, size_t n, char delim, RefTable *t,
             } else if (col < names.len) {
                 double v = 0;
                 bool ok = str_to_double(tbuf_cstr(&f), &v);
+                if (col == time_col) {
+                    timed = ok;
+                    ttol = printed_half_unit(tbuf_cstr(&f));
+                }
                 if (vec_push(&vals, ok ? v : 0.0) != 0 ||
                     vec_push(&has, (unsigned char)ok) != 0)
                     rc = T_EINTERNAL;
@@ -338,69 +372,51 @@ static int ref_parse(const char *s, size_t n, char delim, RefTable *t,
         }
         if (rc)
             break;
-        if (header) {
+        if (time_col < 0) {
             if (!any) { /* a blank line before the header */
                 for (int i = 0; i < names.len; i++)
                     free(names.items[i]);
                 names.len = 0;
                 continue;
             }
-            header = false;
+            time_col = find_time_col(names.items, names.len);
+            if (time_col < 0) {
+                tbuf_printf(why,
+                            "the reference has no 'Time' column (first: "
+                            "'%s')\n",
+                            names.items[0]);
+                rc = T_EINPUT;
+            }
+            continue;
+        }
+        if (!any || !timed) { /* a blank line, or a row without a time */
+            vals.len = has.len = row_start;
             continue;
         }
         for (; col < names.len && rc == T_OK; col++)
             if (vec_push(&vals, 0.0) != 0 || vec_push(&has, 0) != 0)
                 rc = T_EINTERNAL;
-        if (rc)
-            break;
-        if (!any) { /* a blank line */
-            vals.len = has.len = row_start;
-            continue;
-        }
-        nrows++;
+        if (rc == T_OK && vec_push(&tol, ttol) != 0)
+            rc = T_EINTERNAL;
     }
     tbuf_free(&f);
 
     t->ncols = names.len;
     t->names = names.items;
+    t->time_col = time_col;
+    t->nrows = tol.len;
     t->vals = vals.items;
     t->has = has.items;
-    t->nrows = nrows;
-    t->time_col = -1;
-    if (rc) {
+    t->time_tol = tol.items;
+    if (rc == T_EINTERNAL)
         tbuf_puts(why, "out of memory reading the reference\n");
+    if (rc)
         return rc;
-    }
-    for (int i = 0; i < t->ncols; i++)
-        if (strcasecmp(t->names[i], "time") == 0) {
-            t->time_col = i;
-            break;
-        }
-    if (t->ncols == 0) {
-        tbuf_puts(why, "the reference is empty\n");
+    if (time_col < 0) {
+        tbuf_puts(why, "the reference has no header\n");
         return T_EINPUT;
     }
-    if (t->time_col < 0) {
-        tbuf_printf(why, "the reference has no 'Time' column (first: '%s')\n",
-                    t->names[0]);
-        return T_EINPUT;
-    }
-    /* Drop the rows without a time, keeping the order of the others. */
-    int kept = 0;
-    for (int r = 0; r < t->nrows; r++) {
-        if (!t->has[(size_t)r * t->ncols + t->time_col])
-            continue;
-        if (kept != r) {
-            memmove(t->vals + (size_t)kept * t->ncols,
-                    t->vals + (size_t)r * t->ncols,
-                    (size_t)t->ncols * sizeof *t->vals);
-            memmove(t->has + (size_t)kept * t->ncols,
-                    t->has + (size_t)r * t->ncols, (size_t)t->ncols);
-        }
-        kept++;
-    }
-    t->nrows = kept;
-    if (kept == 0) {
+    if (t->nrows == 0) {
         tbuf_puts(why, "the reference has no rows with a time\n");
         return T_EINPUT;
     }
@@ -438,21 +454,16 @@ static bool values_match(double want, double got)
                         GOLDEN_ABS_TOL);
 }
 
-/* Times are equal within GOLDEN_TIME_TOL relative; the floor of the same
- * size lets 0 match a time accumulated as 1e-17. */
-static bool times_match(double a, double b)
-{
-    return fabs(a - b) <=
-           GOLDEN_TIME_TOL * fmax(1.0, fmax(fabs(a), fabs(b)));
-}
-
 static double res_time(const SdResults *r, int row)
 {
     return r->data[(size_t)row * r->ncols];
 }
 
-/* The saved row at time t, or -1; the saved times ascend. */
-static int find_row(const SdResults *r, double t)
+/* The saved row nearest to reference time t, or -1 when none is within
+ * GOLDEN_TIME_TOL relative (with a floor of the same size, so that 0 matches
+ * a time accumulated as 1e-17) plus printed, the rounding of t as the
+ * reference printed it. The saved times ascend. */
+static int find_row(const SdResults *r, double t, double printed)
 {
     int lo = 0, hi = r->nrows;
     while (lo < hi) {
@@ -462,10 +473,21 @@ static int find_row(const SdResults *r, double t)
         else
             hi = mid;
     }
-    for (int i = lo - 1; i <= lo + 1; i++)
-        if (i >= 0 && i < r->nrows && times_match(res_time(r, i), t))
-            return i;
-    return -1;
+    /* A sum, not a max: a time printed exactly half-way (16.03125 as
+     * 16.0312) must still match. */
+    double tol = GOLDEN_TIME_TOL * fmax(1.0, fabs(t)) + printed;
+    int best = -1;
+    double best_d = 0;
+    for (int i = lo - 1; i <= lo; i++) {
+        if (i < 0 || i >= r->nrows)
+            continue;
+        double d = fabs(res_time(r, i) - t);
+        if (d <= tol && (best < 0 || d < best_d)) {
+            best = i;
+            best_d = d;
+        }
+    }
+    return best;
 }
 
 static bool is_control_var(const char *name)
@@ -536,7 +558,7 @@ static bool compare(const GoldenCase *c, const RefTable *t,
         const double *want = t->vals + (size_t)row * t->ncols;
         const unsigned char *has = t->has + (size_t)row * t->ncols;
         double time = want[t->time_col];
-        int rr = find_row(r, time);
+        int rr = find_row(r, time, t->time_tol[row]);
         if (rr < 0) {
             if (absent++ == 0)
                 first_absent = time;
