@@ -131,7 +131,7 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
     const SdIns *ip = code;
     double x, y, z;
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(__CPPCHECK__)
     static const void *labels[] = {
 #define X(name, pops, pushes, doc) &&L_##name,
         SD_OPCODES(X)
