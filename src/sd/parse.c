@@ -244,7 +244,8 @@ static SdExpr *parse_call(Parser *p, SdExpr *fn)
         return NULL;
     e->name = fn->name;
     e->text = fn->text;
-    memcpy(e->args, args, sizeof(SdExpr *) * (size_t)n);
+    if (n)
+        memcpy(e->args, args, sizeof(SdExpr *) * (size_t)n);
     return e;
 }
 
