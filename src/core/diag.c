@@ -67,12 +67,26 @@ int diags_format(const TDiags *d, TBuf *out)
         tbuf_printf(out, "%s%s%s\n", (g->file || g->line) ? " " : "",
                     g->level == DIAG_WARNING ? "warning: " : "", g->message);
         if (g->context && g->col > 0) {
-            /* The source line, tabs kept so the caret lines up. */
+            /* The source line, tabs kept so the caret lines up; a long
+             * line is cut to a window around the column. */
             const char *c = g->context;
             size_t n = strcspn(c, "\r\n");
-            tbuf_printf(out, "  %.*s\n  ", (int)n, c);
-            int chars = 0;
-            for (size_t k = 0; k < n && chars < g->col - 1;) {
+            size_t from = 0;
+            int chars = 0, skip = g->col - 1 > 60 ? g->col - 1 - 60 : 0;
+            while (from < n && chars < skip) {
+                uint32_t cp;
+                from += (size_t)str_utf8_decode(c + from, n - from, &cp);
+                chars++;
+            }
+            size_t to = from;
+            for (int k = 0; to < n && k < 120; k++) {
+                uint32_t cp;
+                to += (size_t)str_utf8_decode(c + to, n - to, &cp);
+            }
+            const char *pre = from > 0 ? "..." : "";
+            tbuf_printf(out, "  %s%.*s%s\n  %s", pre, (int)(to - from), c + from,
+                        to < n ? "..." : "", from > 0 ? "   " : "");
+            for (size_t k = from; k < n && chars < g->col - 1;) {
                 uint32_t cp;
                 int used = str_utf8_decode(c + k, n - k, &cp);
                 tbuf_putc(out, cp == '\t' ? '\t' : ' ');

@@ -62,6 +62,7 @@ typedef struct Ctx {
     VEC(int) order;            /* scratch for ordering */
     VEC(int) path;             /* DFS path for cycle messages */
     bool cycle_reported;       /* one message per cycle search */
+    bool too_big;              /* the code outgrew its vector */
 } Ctx;
 
 /* ---- builtins --------------------------------------------------------- */
@@ -212,6 +213,23 @@ static SdExpr *mk_bin(Ctx *c, SdBinOp op, SdExpr *l, SdExpr *r)
     return e;
 }
 
+static int add_hidden(Ctx *c, SdKind kind, const char *what);
+
+/* An expression used more than once by a lowered builtin: anything but a
+ * number or a variable gets a hidden auxiliary of its own, so it is
+ * computed once and nesting (FORECAST of FORECAST ...) cannot make the
+ * emitted code grow exponentially. */
+static SdExpr *share(Ctx *c, SdExpr *e, const char *what)
+{
+    if (!e || e->kind == SD_E_NUM || e->kind == SD_E_VAR)
+        return e;
+    int h = add_hidden(c, SD_AUX, what);
+    if (h < 0)
+        return NULL;
+    c->v.items[h].init = c->v.items[h].flow = e;
+    return mk_ref(c, h);
+}
+
 static SdExpr *mk_call(Ctx *c, const char *name, int n, SdExpr **args)
 {
     SdExpr *e = mk(c, SD_E_CALL, n, args && n ? args[0]->off : 0);
@@ -298,6 +316,11 @@ static int find_var(Ctx *c, const char *ident)
 static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time,
                      int n, SdExpr *init, const char *what)
 {
+    input = share(c, input, "input");
+    time = share(c, time, "time");
+    init = share(c, init, "initial");
+    if (!input || !time)
+        return NULL;
     SdExpr *stage_time = n == 1 ? time : mk_bin(c, SD_OP_DIV, time, mk_num(c, n));
     SdExpr *in = input, *out = NULL;
     for (int k = 0; k < n; k++) {
@@ -345,8 +368,10 @@ static SdExpr *lower_call(Ctx *c, SdExpr *e)
     /* A graphical function called by name. */
     int gv = find_var(c, e->name);
     if (gv >= 0) {
-        CVar *g = &c->v.items[gv];
-        if (g->graph < 0) {
+        /* An index, not a pointer: lowering the argument can add hidden
+         * variables and move the table. */
+        int graph = c->v.items[gv].graph;
+        if (graph < 0) {
             report(c, c->cur, e, "'%s' is a variable, not a function; only "
                    "graphical functions can be called", e->text);
             return NULL;
@@ -364,7 +389,7 @@ static SdExpr *lower_call(Ctx *c, SdExpr *e)
         l->text = e->text;
         l->ref = (int)(builtin_find("lookup") - builtins);
         l->args[0] = x;
-        l->num = g->graph; /* which graph */
+        l->num = graph; /* which graph */
         return l;
     }
     const Builtin *b = builtin_find(e->name);
@@ -487,7 +512,10 @@ static SdExpr *lower_call(Ctx *c, SdExpr *e)
     case B_FORECAST: {
         /* average = SMTH1(input, avg time, input / (1 + initial trend *
          * avg time)); trend = (input - average) / (average * avg time). */
-        SdExpr *input = args[0], *avg = args[1];
+        SdExpr *input = share(c, args[0], "input");
+        SdExpr *avg = share(c, args[1], "time");
+        if (!input || !avg)
+            return NULL;
         int it = b->kind == B_TREND ? 2 : 3;
         SdExpr *itrend = e->nargs > it ? args[it] : mk_num(c, 0);
         SdExpr *init = mk_bin(c, SD_OP_DIV, input,
@@ -696,7 +724,8 @@ static void emit(Ctx *c, SdOpcode op, int a)
 #undef X
     };
     SdIns ins = {(int32_t)op, a};
-    vec_push(&c->code, ins);
+    if (vec_push(&c->code, ins))
+        c->too_big = true;
     c->depth += delta[op];
     if (c->depth > c->max_depth)
         c->max_depth = c->depth;
@@ -1162,7 +1191,10 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     p->dt = m->dt;
     p->saveper = m->saveper;
     p->method = m->method;
-    if (!p->init_code || !p->flow_code || !p->post_code || !p->consts ||
+    if (c.too_big)
+        diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL,
+                  "the model is too large to compile");
+    else if (!p->init_code || !p->flow_code || !p->post_code || !p->consts ||
         !p->graphs || !p->stock_slot || !p->rate_slot || !p->stock_nonneg ||
         !p->out_slot || !p->out_name) {
         diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL, "out of memory");

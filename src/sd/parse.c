@@ -198,6 +198,26 @@ static SdExpr *node(Parser *p, SdExprKind k, size_t off, int nargs)
     return e;
 }
 
+/* Sets e's height from its operands; refuses trees deeper than the
+ * compiler's recursion can take (a sum of a million terms is a left-deep
+ * tree the parser builds without recursing). */
+static SdExpr *finish(Parser *p, SdExpr *e)
+{
+    if (!e)
+        return NULL;
+    int h = 0;
+    for (int i = 0; i < e->nargs; i++)
+        if (e->args[i] && e->args[i]->height + 1 > h)
+            h = e->args[i]->height + 1;
+    e->height = h;
+    if (h > SD_MAX_HEIGHT) {
+        error_at(p, (size_t)e->off, "%s",
+                 "equation nested too deeply (more than 1000 levels)");
+        return NULL;
+    }
+    return e;
+}
+
 static SdExpr *binary(Parser *p, SdBinOp op, size_t off, SdExpr *l, SdExpr *r)
 {
     if (!l || !r)
@@ -208,7 +228,7 @@ static SdExpr *binary(Parser *p, SdBinOp op, size_t off, SdExpr *l, SdExpr *r)
         e->args[0] = l;
         e->args[1] = r;
     }
-    return e;
+    return finish(p, e);
 }
 
 /* call_args ::= '(' [ expr { ',' expr } ] ')' */
@@ -246,7 +266,7 @@ static SdExpr *parse_call(Parser *p, SdExpr *fn)
     e->text = fn->text;
     if (n)
         memcpy(e->args, args, sizeof(SdExpr *) * (size_t)n);
-    return e;
+    return finish(p, e);
 }
 
 /* primary ::= NUMBER | name [ call_args ] | '(' expr ')'
@@ -327,7 +347,7 @@ static SdExpr *parse_primary(Parser *p)
             e->args[1] = t;
             e->args[2] = f;
         }
-        return e;
+        return finish(p, e);
     }
     case TK_ERROR:
         return NULL;
@@ -345,8 +365,14 @@ static SdExpr *parse_power(Parser *p)
     SdExpr *l = parse_primary(p);
     if (l && p->lx.tok == TK_CARET) {
         size_t off = p->lx.start;
+        if (++p->depth > MAX_DEPTH) {
+            error_at(p, off, "%s", "equation nested too deeply");
+            return NULL;
+        }
         advance(p);
-        return binary(p, SD_OP_POW, off, l, parse_unary(p));
+        SdExpr *e = binary(p, SD_OP_POW, off, l, parse_unary(p));
+        p->depth--;
+        return e;
     }
     return l;
 }
@@ -369,7 +395,7 @@ static SdExpr *parse_unary(Parser *p)
         SdExpr *e = node(p, t == TK_MINUS ? SD_E_NEG : SD_E_NOT, off, 1);
         if (e)
             e->args[0] = x;
-        return e;
+        return finish(p, e);
     }
     return parse_power(p);
 }

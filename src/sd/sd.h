@@ -118,7 +118,10 @@ struct SdExpr {
     int nargs;        /* how many */
     int off;          /* byte offset in the equation text */
     int ref;          /* set by compile: VAR's variable, CALL's builtin */
+    int height;       /* longest path to a leaf (a leaf is 0) */
 };
+
+#define SD_MAX_HEIGHT 1000 /* deeper trees are refused: no stack overflow */
 
 /* Parses one equation. Errors are reported against file at the equation's
  * place (line, col of its first character; src for the context line). */

@@ -65,7 +65,8 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     SdMethod method = o && o->method_given ? o->method : p->method;
     long max_steps = o && o->max_steps > 0 ? o->max_steps : 1000000000L;
     double span = p->stop - p->start;
-    if (!isfinite(span) || !(p->dt > 0) || span < 0) {
+    if (!isfinite(span) || !(p->dt > 0) || !isfinite(p->dt) || span < 0 ||
+        !(p->saveper > 0)) {
         diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
                   "bad simulation specs: start %g, stop %g, dt %g", p->start,
                   p->stop, p->dt);
@@ -79,9 +80,10 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         return T_EINPUT;
     }
     long nsteps = (long)steps_f;
-    long every = (long)floor(p->saveper / p->dt + 0.5);
-    if (every < 1)
-        every = 1;
+    double every_f = floor(p->saveper / p->dt + 0.5);
+    long every = !(every_f >= 1) ? 1 /* NaN too */
+                 : every_f > (double)nsteps ? nsteps + 1
+                                            : (long)every_f;
     long nrows = nsteps / every + 1;
     int ncols = p->nout + 1;
     if ((size_t)nrows * (size_t)ncols > SD_MAX_SAVED) {

@@ -96,14 +96,13 @@ static double delay_read(const SdDelayBuf *b, double start, double dt,
                          double t, double dtime, double init)
 {
     double target = t - dtime;
-    if (b->len == 0 || target < start - dt * 1e-9)
+    if (b->len == 0 || !(target >= start - dt * 1e-9)) /* NaN too */
         return init;
     double idx = (target - start) / dt;
-    long i0 = (long)floor(idx + 1e-9);
-    if (i0 >= b->len - 1)
+    double fl = floor(idx + 1e-9);
+    if (!(fl < (double)(b->len - 1))) /* also an infinite delay time */
         return b->v[b->len - 1];
-    if (i0 < 0)
-        i0 = 0;
+    long i0 = fl < 0 ? 0 : (long)fl;
     double frac = idx - (double)i0;
     if (frac < 1e-9)
         return b->v[i0];

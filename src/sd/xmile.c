@@ -236,7 +236,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
         if ((v = attr(atts, "time_units")))
             r->m->time_units = arena_strdup(&r->m->arena, v);
         if ((v = attr(atts, "save_interval")) || (v = attr(atts, "save_step"))) {
-            if (!str_to_double(v, &r->m->saveper))
+            if (!str_to_double(v, &r->m->saveper) || !isfinite(r->m->saveper))
                 xerr(r, cur_line(r), "save interval '%s' is not a number", v);
         }
         break;
@@ -461,6 +461,12 @@ static void gf_end(Reader *r)
                 return;
             }
     } else if (g->has_xscale) {
+        if (g->xmax < g->xmin) {
+            xerr(r, g->line,
+                 "graphical function of '%s': <xscale> max %g is below min %g",
+                 r->var->name, g->xmax, g->xmin);
+            return;
+        }
         gr->x = arena_alloc(&r->m->arena, sizeof(double) * (size_t)ny);
         if (!gr->x)
             return;
@@ -513,6 +519,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
         m->dt = number(r, "dt");
         if (r->dt_reciprocal && m->dt != 0)
             m->dt = 1.0 / m->dt;
+        if (!isnan(m->dt) && !isfinite(m->dt))
+            xerr(r, cur_line(r), "dt is too large (reciprocal of a tiny number)");
         break;
     case X_SAVESTEP:
         m->saveper = number(r, "save step");
