@@ -117,6 +117,8 @@ uint32_t str_fold_case(uint32_t c)
         return c;
     if ((c >= 0xC0 && c <= 0xDE && c != 0xD7))
         return c + 32; /* Latin-1 capitals */
+    if (c == 0x178)
+        return 0xFF; /* Y with diaeresis: its small letter is in Latin-1 */
     if (c >= 0x100 && c <= 0x17F) {
         /* Latin Extended-A pairs capitals at even code points, except in
          * the runs 0x139-0x148 and 0x179-0x17E where capitals are odd. */
@@ -129,6 +131,14 @@ uint32_t str_fold_case(uint32_t c)
     }
     if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
         return c + 32; /* Greek capitals */
+    if (c == 0x386)
+        return 0x3AC; /* Greek capitals with tonos */
+    if (c >= 0x388 && c <= 0x38A)
+        return c + 37;
+    if (c == 0x38C)
+        return 0x3CC;
+    if (c == 0x38E || c == 0x38F)
+        return c + 63;
     if (c >= 0x410 && c <= 0x42F)
         return c + 32; /* Cyrillic capitals */
     if (c >= 0x400 && c <= 0x40F)

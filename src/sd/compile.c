@@ -363,7 +363,19 @@ static bool order_arg(Ctx *c, SdExpr *e, SdExpr *arg, int *n)
     return true;
 }
 
+static SdExpr *lower_call_at(Ctx *c, SdExpr *e);
+
+/* Lowers a call; what replaces it keeps its place for messages. */
 static SdExpr *lower_call(Ctx *c, SdExpr *e)
+{
+    int off = e->off;
+    SdExpr *r = lower_call_at(c, e);
+    if (r && r != e && r->off == 0)
+        r->off = off;
+    return r;
+}
+
+static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
 {
     /* A graphical function called by name. */
     int gv = find_var(c, e->name);

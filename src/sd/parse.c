@@ -171,10 +171,16 @@ static void expect_error(Parser *p, const char *what)
     char buf[200];
     if (p->lx.tok == TK_EOF)
         snprintf(buf, sizeof buf, "expected %s, found end of equation", what);
-    else
-        snprintf(buf, sizeof buf, "expected %s, found '%.*s'", what,
-                 (int)(p->lx.end - p->lx.start > 40 ? 40 : p->lx.end - p->lx.start),
+    else {
+        size_t n = p->lx.end - p->lx.start;
+        if (n > 40) { /* cut on a character boundary */
+            n = 40;
+            while (n > 0 && ((unsigned char)p->lx.text[p->lx.start + n] & 0xC0) == 0x80)
+                n--;
+        }
+        snprintf(buf, sizeof buf, "expected %s, found '%.*s'", what, (int)n,
                  p->lx.text + p->lx.start);
+    }
     error_at(p, p->lx.start, "%s", buf);
 }
 
@@ -348,6 +354,20 @@ static SdExpr *parse_primary(Parser *p)
             e->args[2] = f;
         }
         return finish(p, e);
+    }
+    case TK_MOD: {
+        /* MOD(a, b), the function form of the operator */
+        SdExpr *fn = node(p, SD_E_VAR, off, 0);
+        if (!fn)
+            return NULL;
+        fn->name = "mod";
+        fn->text = arena_strndup(p->a, p->lx.text + off, p->lx.end - off);
+        advance(p);
+        if (p->lx.tok != TK_LP) {
+            expect_error(p, "'(' after 'mod' used as a function");
+            return NULL;
+        }
+        return parse_call(p, fn);
     }
     case TK_ERROR:
         return NULL;

@@ -181,8 +181,16 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
         }
         CASE(JMP) { ip = code + A; NEXT; }
         CASE(FN1) { sp[-1] = math1(A, sp[-1]); NEXT; }
-        CASE(MIN) { sp--; sp[-1] = sp[0] < sp[-1] ? sp[0] : sp[-1]; NEXT; }
-        CASE(MAX) { sp--; sp[-1] = sp[0] > sp[-1] ? sp[0] : sp[-1]; NEXT; }
+        CASE(MIN) { /* NaN in either argument gives NaN */
+            sp--;
+            sp[-1] = sp[0] < sp[-1] || isnan(sp[0]) ? sp[0] : sp[-1];
+            NEXT;
+        }
+        CASE(MAX) {
+            sp--;
+            sp[-1] = sp[0] > sp[-1] || isnan(sp[0]) ? sp[0] : sp[-1];
+            NEXT;
+        }
         CASE(LOG2) { sp--; sp[-1] = log(sp[-1]) / log(sp[0]); NEXT; }
         CASE(SAFEDIV) {
             sp -= 2;

@@ -44,6 +44,7 @@ typedef struct Reader {
     SdVar *var;               /* the variable being read, or NULL */
     XmlGf gf;                 /* the graphical function being read */
     bool in_gf;               /* inside a <gf> */
+    bool gf_seen;             /* the current variable has a <gf> */
     int models;               /* <model> elements seen */
     bool skip_model;          /* inside a second (module) model */
     bool has_start, has_stop; /* sim specs seen */
@@ -155,6 +156,7 @@ static void gf_begin(Reader *r, const XML_Char **atts)
 {
     memset(&r->gf, 0, sizeof r->gf);
     r->in_gf = true;
+    r->gf_seen = true;
     r->gf.xsep = r->gf.ysep = ',';
     r->gf.line = cur_line(r);
     const char *t = attr(atts, "type");
@@ -266,6 +268,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
                                             : SD_AUX;
         r->var = new_var(r, kind, name);
         r->in.len = r->out.len = 0;
+        r->gf_seen = false;
         if (r->var && !strcmp(el, "gf"))
             gf_begin(r, atts);
         break;
@@ -586,7 +589,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
             if (!v->eqn && !v->gf && v->kind != SD_AUX)
                 xerr(r, v->decl_line, "%s '%s' has no equation",
                      v->kind == SD_STOCK ? "stock" : "flow", v->name);
-            else if (!v->eqn && !v->gf)
+            else if (!v->eqn && !v->gf && !r->gf_seen) /* else gf said why */
                 xerr(r, v->decl_line, "variable '%s' has no equation",
                      v->name);
         }
