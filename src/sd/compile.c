@@ -983,7 +983,8 @@ static bool setup_vars(Ctx *c)
         v.kind = sv->kind;
         v.src = i;
         v.text = sv->eqn;
-        v.loc = (SdSrcLoc){m->file, m->src, m->src_len, sv->line, sv->col};
+        v.loc = (SdSrcLoc){m->file, m->src,  m->src_len, sv->line,
+                           sv->col,  sv->adj, sv->nadj};
         v.nonneg = sv->non_negative;
         v.graph = sv->gf ? add_graph(c, sv->gf) : -1;
         int idx = add_var(c, v);

@@ -109,6 +109,10 @@ void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
             col += str_utf8_count(text, (size_t)off);
         else
             col = 1 + str_utf8_count(text + ls, (size_t)off - ls);
+        /* Entities before the spot on its line are wider in the file. */
+        for (int i = 0; loc && loc->adj && i < loc->nadj; i++)
+            if (loc->adj[2 * i] >= (int)ls && loc->adj[2 * i] < off)
+                col += loc->adj[2 * i + 1];
     }
     char *ctx = NULL;
     if (loc && loc->src && line > 0) {
@@ -122,11 +126,15 @@ void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
             }
         }
     } else if (text) {
+        /* No file text: show the equation's line, indented as it stands in
+         * the file so the caret lands under the file column. */
         size_t n = strcspn(text + ls, "\r\n");
-        ctx = malloc(n + 1);
+        size_t pad = line > 0 && ls == 0 && loc->col > 1 ? (size_t)loc->col - 1 : 0;
+        ctx = malloc(pad + n + 1);
         if (ctx) {
-            memcpy(ctx, text + ls, n);
-            ctx[n] = 0;
+            memset(ctx, ' ', pad);
+            memcpy(ctx + pad, text + ls, n);
+            ctx[pad + n] = 0;
         }
         if (line == 0)
             col = 1 + str_utf8_count(text + ls, (size_t)off - ls);

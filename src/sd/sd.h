@@ -51,6 +51,9 @@ typedef struct SdVar {
     int n_outflows;        /* number of outflows */
     bool non_negative;     /* stock: never below 0; flow: uniflow (>= 0) */
     SdGraph *gf;           /* graphical function, or NULL */
+    const int *adj;        /* (offset, extra bytes) where the file spells
+                              a character longer, as &lt;, in eqn */
+    int nadj;              /* number of such pairs */
     const char *units;     /* units as written, or NULL */
     const char *doc;       /* documentation, or NULL */
 } SdVar;
@@ -130,6 +133,8 @@ typedef struct SdSrcLoc {
     const char *src;  /* whole file text, or NULL */
     size_t src_len;   /* its length */
     int line, col;    /* where the equation text starts */
+    const int *adj;   /* SdVar.adj: entity widths, or NULL */
+    int nadj;         /* number of (offset, extra) pairs */
 } SdSrcLoc;
 int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc,
                   SdExpr **out, TDiags *d);

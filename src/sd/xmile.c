@@ -61,6 +61,7 @@ typedef struct Reader {
     long loc_ls;              /* locate(): start of that line */
     int loc_line;             /* locate(): its line number */
     int loc_chars;            /* locate(): characters from loc_ls to loc_off */
+    VEC(int) adj;             /* entity widths in the current <eqn> */
 } Reader;
 
 static int cur_line(Reader *r) { return (int)XML_GetCurrentLineNumber(r->xp); }
@@ -220,6 +221,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
         return;
     }
     tbuf_free(&r->text);
+    r->adj.len = 0;
     r->text_off = XML_GetCurrentByteIndex(r->xp);
     const char *v;
     switch (k) {
@@ -338,6 +340,15 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
         xerr(r, cur_line(r), "element text longer than 16 MiB");
         XML_StopParser(r->xp, XML_FALSE);
         return;
+    }
+    if (k == X_EQN) {
+        /* An entity (&lt;) or character reference is longer in the file
+         * than in the text; remember where, so columns stay true. */
+        int count = XML_GetCurrentByteCount(r->xp);
+        if (count > len) {
+            vec_push(&r->adj, (int)r->text.len);
+            vec_push(&r->adj, count - len);
+        }
     }
     tbuf_append(&r->text, s, (size_t)len);
 }
@@ -541,6 +552,14 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
     case X_EQN:
         if (r->var && parent == X_VAR) {
             r->var->eqn = arena_strdup(&m->arena, tbuf_cstr(&r->text));
+            if (r->adj.len) {
+                int *adj = arena_alloc(&m->arena, sizeof(int) * (size_t)r->adj.len);
+                if (adj) {
+                    memcpy(adj, r->adj.items, sizeof(int) * (size_t)r->adj.len);
+                    r->var->adj = adj;
+                    r->var->nadj = r->adj.len / 2;
+                }
+            }
             locate(r, r->text_off, &r->var->line, &r->var->col);
         }
         break;
@@ -706,6 +725,7 @@ int sd_model_from_xmile(const char *text, size_t len, const char *file,
     vec_free(&r.in);
     vec_free(&r.out);
     vec_free(&r.nonneg_set);
+    vec_free(&r.adj);
     if (d->errors > errors_before) {
         sd_model_free(m);
         return T_EINPUT;

@@ -412,11 +412,6 @@ static void test_parse_error_truncation_keeps_utf8(void **state)
 static void test_parse_error_caret_without_source(void **state)
 {
     (void)state;
-    /* ENGINE BUG: with a line and column but no file text (SdSrcLoc.src
-     * NULL, which sd.h allows), the context shown is the equation alone
-     * but the caret is placed by the file column, so it lands past the
-     * error: under the 'b' here, not the '*'. */
-    skip();
     Arena a;
     arena_init(&a);
     TDiags d = {0};
