@@ -14,13 +14,13 @@
 typedef enum { FMT_CSV, FMT_TSV, FMT_JSON } Format;
 
 typedef struct RunArgs {
-    const char *model;    /* path */
-    Format format;        /* output format */
-    SdRunOpts opts;       /* method */
-    const char *sets[256];/* NAME=VALUE overrides */
-    int nsets;            /* how many */
-    const char *vars;     /* comma-separated names, or NULL for all */
-    const char *out;      /* output file, or NULL for stdout */
+    const char *model;     /* path */
+    Format format;         /* output format */
+    SdRunOpts opts;        /* method */
+    const char *sets[256]; /* NAME=VALUE overrides */
+    int nsets;             /* how many */
+    const char *vars;      /* comma-separated names, or NULL for all */
+    const char *out;       /* output file, or NULL for stdout */
 } RunArgs;
 
 static int parse_run_args(int argc, char **argv, RunArgs *a)
@@ -80,8 +80,8 @@ static int parse_run_args(int argc, char **argv, RunArgs *a)
         } else {
             takes = false;
             if (a->model) {
-                cli_error("more than one model given ('%s' and '%s')",
-                          a->model, arg);
+                cli_error("more than one model given ('%s' and '%s')", a->model,
+                          arg);
                 return EXIT_USAGE;
             }
             a->model = arg;
@@ -186,7 +186,9 @@ static int write_results(FILE *f, const SdResults *r, const int *cols,
             for (int c = 0; c < ncols; c++) {
                 if (c)
                     fputs(", ", f);
-                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]], true);
+                put_num(f,
+                        r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]],
+                        true);
             }
             fputs(i + 1 < r->nrows ? "],\n" : "]\n", f);
         }
@@ -203,7 +205,9 @@ static int write_results(FILE *f, const SdResults *r, const int *cols,
             for (int c = 0; c < ncols; c++) {
                 if (c)
                     fputc(sep, f);
-                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]], false);
+                put_num(f,
+                        r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]],
+                        false);
             }
             fputc('\n', f);
         }
@@ -250,7 +254,9 @@ static int pick_columns(const SdResults *r, const char *vars, int **cols,
 
 static int exit_for(int rc)
 {
-    return rc == T_EINPUT ? EXIT_INPUT : rc == T_EUSAGE ? EXIT_USAGE : EXIT_INTERNAL;
+    return rc == T_EINPUT   ? EXIT_INPUT
+           : rc == T_EUSAGE ? EXIT_USAGE
+                            : EXIT_INTERNAL;
 }
 
 int cmd_run(int argc, char **argv)

@@ -18,7 +18,10 @@ struct ArenaBlock {
 
 #define ARENA_BLOCK 65536
 
-void arena_init(Arena *a) { a->head = NULL, a->used = 0; }
+void arena_init(Arena *a)
+{
+    a->head = NULL, a->used = 0;
+}
 
 void arena_free(Arena *a)
 {

@@ -38,9 +38,15 @@ int tbuf_append(TBuf *b, const char *s, size_t n)
     return T_OK;
 }
 
-int tbuf_puts(TBuf *b, const char *s) { return tbuf_append(b, s, strlen(s)); }
+int tbuf_puts(TBuf *b, const char *s)
+{
+    return tbuf_append(b, s, strlen(s));
+}
 
-int tbuf_putc(TBuf *b, char c) { return tbuf_append(b, &c, 1); }
+int tbuf_putc(TBuf *b, char c)
+{
+    return tbuf_append(b, &c, 1);
+}
 
 int tbuf_vprintf(TBuf *b, const char *fmt, va_list ap)
 {

@@ -33,7 +33,7 @@ typedef struct Arena {
 
 void arena_init(Arena *a);
 void arena_free(Arena *a); /* frees every block; the arena can be reused */
-void *arena_alloc(Arena *a, size_t n);        /* zeroed, aligned to 16 */
+void *arena_alloc(Arena *a, size_t n); /* zeroed, aligned to 16 */
 char *arena_strdup(Arena *a, const char *s);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...)
@@ -79,7 +79,8 @@ int vec_grow_(void **items, int *cap, size_t elem, int need);
                 (v)->len + 1) == 0)                                            \
          ? ((v)->items[(v)->len++] = (x), 0)                                   \
          : T_EINTERNAL)
-#define vec_free(v) (free((v)->items), (v)->items = NULL, (v)->len = (v)->cap = 0)
+#define vec_free(v)                                                            \
+    (free((v)->items), (v)->items = NULL, (v)->len = (v)->cap = 0)
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -103,11 +104,11 @@ typedef struct TDiags {
 
 #define DIAGS_MAX 1000 /* past this many, further reports are dropped */
 
-void diags_add(TDiags *d, DiagLevel level, const char *file, int line,
-               int col, const char *context, const char *fmt, ...)
+void diags_add(TDiags *d, DiagLevel level, const char *file, int line, int col,
+               const char *context, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-void diags_vadd(TDiags *d, DiagLevel level, const char *file, int line,
-                int col, const char *context, const char *fmt, va_list ap);
+void diags_vadd(TDiags *d, DiagLevel level, const char *file, int line, int col,
+                const char *context, const char *fmt, va_list ap);
 /* Writes every diagnostic as `file:line:col: message`, the source line and
  * a caret under the column, into out. */
 int diags_format(const TDiags *d, TBuf *out);

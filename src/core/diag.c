@@ -19,8 +19,8 @@ static char *dupstr(const char *s)
     return p;
 }
 
-void diags_vadd(TDiags *d, DiagLevel level, const char *file, int line,
-                int col, const char *context, const char *fmt, va_list ap)
+void diags_vadd(TDiags *d, DiagLevel level, const char *file, int line, int col,
+                const char *context, const char *fmt, va_list ap)
 {
     if (level == DIAG_ERROR)
         d->errors++;
@@ -45,8 +45,8 @@ void diags_vadd(TDiags *d, DiagLevel level, const char *file, int line,
     g->context = dupstr(context);
 }
 
-void diags_add(TDiags *d, DiagLevel level, const char *file, int line,
-               int col, const char *context, const char *fmt, ...)
+void diags_add(TDiags *d, DiagLevel level, const char *file, int line, int col,
+               const char *context, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -84,8 +84,8 @@ int diags_format(const TDiags *d, TBuf *out)
                 to += (size_t)str_utf8_decode(c + to, n - to, &cp);
             }
             const char *pre = from > 0 ? "..." : "";
-            tbuf_printf(out, "  %s%.*s%s\n  %s", pre, (int)(to - from), c + from,
-                        to < n ? "..." : "", from > 0 ? "   " : "");
+            tbuf_printf(out, "  %s%.*s%s\n  %s", pre, (int)(to - from),
+                        c + from, to < n ? "..." : "", from > 0 ? "   " : "");
             for (size_t k = from; k < n && chars < g->col - 1;) {
                 uint32_t cp;
                 int used = str_utf8_decode(c + k, n - k, &cp);

@@ -124,8 +124,7 @@ uint32_t str_fold_case(uint32_t c)
          * the runs 0x139-0x148 and 0x179-0x17E where capitals are odd. */
         if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
             return (c & 1) ? c + 1 : c;
-        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 ||
-            c == 0x17F)
+        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
             return c;
         return (c & 1) ? c : c + 1;
     }
@@ -176,7 +175,8 @@ int str_edit_distance(const char *a, const char *b, int max)
             int cur = row[j];
             int sub = prev + (a[i - 1] != b[j - 1]);
             int del = row[j] + 1, ins = row[j - 1] + 1;
-            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            row[j] =
+                sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
             if (row[j] < best)
                 best = row[j];
             prev = cur;

@@ -48,30 +48,55 @@ typedef struct DelayRec {
 } DelayRec;
 
 typedef struct Ctx {
-    Arena a;                   /* everything below that is not the program */
-    const SdModel *m;          /* the model */
-    TDiags *d;                 /* where errors go */
-    VEC(CVar) v;               /* all variables, hidden ones after users */
-    THash names;               /* ident -> index of user variables */
-    VEC(SdGraph) graphs;       /* graph table */
-    VEC(DelayRec) delays;      /* DELAY calls */
-    VEC(double) consts;        /* constant pool */
-    VEC(SdIns) code;           /* code being emitted */
-    int depth, max_depth;      /* operand stack while emitting */
-    int cur;                   /* variable being lowered */
-    VEC(int) order;            /* scratch for ordering */
-    VEC(int) path;             /* DFS path for cycle messages */
-    bool cycle_reported;       /* one message per cycle search */
-    bool too_big;              /* the code outgrew its vector */
+    Arena a;              /* everything below that is not the program */
+    const SdModel *m;     /* the model */
+    TDiags *d;            /* where errors go */
+    VEC(CVar) v;          /* all variables, hidden ones after users */
+    THash names;          /* ident -> index of user variables */
+    VEC(SdGraph) graphs;  /* graph table */
+    VEC(DelayRec) delays; /* DELAY calls */
+    VEC(double) consts;   /* constant pool */
+    VEC(SdIns) code;      /* code being emitted */
+    int depth, max_depth; /* operand stack while emitting */
+    int cur;              /* variable being lowered */
+    VEC(int) order;       /* scratch for ordering */
+    VEC(int) path;        /* DFS path for cycle messages */
+    bool cycle_reported;  /* one message per cycle search */
+    bool too_big;         /* the code outgrew its vector */
 } Ctx;
 
 /* ---- builtins --------------------------------------------------------- */
 
 typedef enum {
-    B_FN1, B_MIN, B_MAX, B_LOG, B_MOD, B_PI, B_SAFEDIV, B_XIDZ, B_ZIDZ,
-    B_STEP, B_RAMP, B_PULSE, B_TIME, B_DT, B_START, B_STOP, B_INIT,
-    B_PREVIOUS, B_DELAY, B_DELAY1, B_DELAY3, B_DELAYN, B_SMTH1, B_SMTH3,
-    B_SMTHN, B_TREND, B_FORECAST, B_LOOKUP, B_IF
+    B_FN1,
+    B_MIN,
+    B_MAX,
+    B_LOG,
+    B_MOD,
+    B_PI,
+    B_SAFEDIV,
+    B_XIDZ,
+    B_ZIDZ,
+    B_STEP,
+    B_RAMP,
+    B_PULSE,
+    B_TIME,
+    B_DT,
+    B_START,
+    B_STOP,
+    B_INIT,
+    B_PREVIOUS,
+    B_DELAY,
+    B_DELAY1,
+    B_DELAY3,
+    B_DELAYN,
+    B_SMTH1,
+    B_SMTH3,
+    B_SMTHN,
+    B_TREND,
+    B_FORECAST,
+    B_LOOKUP,
+    B_IF
 } BuiltinKind;
 
 typedef struct Builtin {
@@ -166,8 +191,8 @@ static void report(Ctx *c, int var, const SdExpr *e, const char *fmt, ...)
         sd_report(c->d, &v->loc, v->text, e->off, "%s", msg);
     else
         diags_add(c->d, DIAG_ERROR, c->m->file,
-                  v->src >= 0 ? c->m->vars[v->src].decl_line : 0, 0, NULL,
-                  "%s", msg);
+                  v->src >= 0 ? c->m->vars[v->src].decl_line : 0, 0, NULL, "%s",
+                  msg);
 }
 
 static SdExpr *mk(Ctx *c, SdExprKind k, int nargs, int off)
@@ -313,15 +338,16 @@ static int find_var(Ctx *c, const char *ident)
 }
 
 /* Stages of a smoothing or delay chain. */
-static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time,
-                     int n, SdExpr *init, const char *what)
+static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time, int n,
+                     SdExpr *init, const char *what)
 {
     input = share(c, input, "input");
     time = share(c, time, "time");
     init = share(c, init, "initial");
     if (!input || !time)
         return NULL;
-    SdExpr *stage_time = n == 1 ? time : mk_bin(c, SD_OP_DIV, time, mk_num(c, n));
+    SdExpr *stage_time =
+        n == 1 ? time : mk_bin(c, SD_OP_DIV, time, mk_num(c, n));
     SdExpr *in = input, *out = NULL;
     for (int k = 0; k < n; k++) {
         int s = add_hidden(c, SD_STOCK, what);
@@ -338,8 +364,8 @@ static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time,
         } else {
             v->init = init ? init : input;
             out = ref;
-            v->rate = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, in, ref),
-                             stage_time);
+            v->rate =
+                mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, in, ref), stage_time);
         }
         in = out;
     }
@@ -350,13 +376,14 @@ static bool order_arg(Ctx *c, SdExpr *e, SdExpr *arg, int *n)
 {
     double v;
     if (!const_value(c, arg, &v, 0)) {
-        report(c, c->cur, arg, "the order of '%s' must be a constant",
-               e->text);
+        report(c, c->cur, arg, "the order of '%s' must be a constant", e->text);
         return false;
     }
     if (!(v >= 1 && v <= 1000)) {
-        report(c, c->cur, arg, "the order of '%s' must be between 1 and 1000, "
-               "not %g", e->text, v);
+        report(c, c->cur, arg,
+               "the order of '%s' must be between 1 and 1000, "
+               "not %g",
+               e->text, v);
         return false;
     }
     *n = (int)floor(v + 0.5);
@@ -384,13 +411,17 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
          * variables and move the table. */
         int graph = c->v.items[gv].graph;
         if (graph < 0) {
-            report(c, c->cur, e, "'%s' is a variable, not a function; only "
-                   "graphical functions can be called", e->text);
+            report(c, c->cur, e,
+                   "'%s' is a variable, not a function; only "
+                   "graphical functions can be called",
+                   e->text);
             return NULL;
         }
         if (e->nargs != 1) {
-            report(c, c->cur, e, "graphical function '%s' takes 1 argument, "
-                   "not %d", e->text, e->nargs);
+            report(c, c->cur, e,
+                   "graphical function '%s' takes 1 argument, "
+                   "not %d",
+                   e->text, e->nargs);
             return NULL;
         }
         SdExpr *x = lower(c, e->args[0]);
@@ -428,7 +459,8 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
         SdExpr *g = e->args[0];
         int gi = g->kind == SD_E_VAR ? find_var(c, g->name) : -1;
         if (gi < 0 || c->v.items[gi].graph < 0) {
-            report(c, c->cur, g, "the first argument of 'lookup' must name "
+            report(c, c->cur, g,
+                   "the first argument of 'lookup' must name "
                    "a graphical function");
             return NULL;
         }
@@ -505,21 +537,27 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
         return f;
     }
     case B_DELAY1:
-        return chain(c, true, args[0], args[1], 1, e->nargs > 2 ? args[2] : NULL, "delay1");
+        return chain(c, true, args[0], args[1], 1,
+                     e->nargs > 2 ? args[2] : NULL, "delay1");
     case B_DELAY3:
-        return chain(c, true, args[0], args[1], 3, e->nargs > 2 ? args[2] : NULL, "delay3");
+        return chain(c, true, args[0], args[1], 3,
+                     e->nargs > 2 ? args[2] : NULL, "delay3");
     case B_DELAYN:
         if (!order_arg(c, e, args[2], &n))
             return NULL;
-        return chain(c, true, args[0], args[1], n, e->nargs > 3 ? args[3] : NULL, "delayn");
+        return chain(c, true, args[0], args[1], n,
+                     e->nargs > 3 ? args[3] : NULL, "delayn");
     case B_SMTH1:
-        return chain(c, false, args[0], args[1], 1, e->nargs > 2 ? args[2] : NULL, "smth1");
+        return chain(c, false, args[0], args[1], 1,
+                     e->nargs > 2 ? args[2] : NULL, "smth1");
     case B_SMTH3:
-        return chain(c, false, args[0], args[1], 3, e->nargs > 2 ? args[2] : NULL, "smth3");
+        return chain(c, false, args[0], args[1], 3,
+                     e->nargs > 2 ? args[2] : NULL, "smth3");
     case B_SMTHN:
         if (!order_arg(c, e, args[2], &n))
             return NULL;
-        return chain(c, false, args[0], args[1], n, e->nargs > 3 ? args[3] : NULL, "smthn");
+        return chain(c, false, args[0], args[1], n,
+                     e->nargs > 3 ? args[3] : NULL, "smthn");
     case B_TREND:
     case B_FORECAST: {
         /* average = SMTH1(input, avg time, input / (1 + initial trend *
@@ -569,16 +607,20 @@ static SdExpr *lower(Ctx *c, SdExpr *e)
             }
             const char *s = suggest_var(c, e->name);
             if (s)
-                report(c, c->cur, e, "unknown variable '%s'; did you mean "
-                       "'%s'?", e->text, s);
+                report(c, c->cur, e,
+                       "unknown variable '%s'; did you mean "
+                       "'%s'?",
+                       e->text, s);
             else
                 report(c, c->cur, e, "unknown variable '%s'", e->text);
             return NULL;
         }
         if (c->v.items[i].graph >= 0 && !c->v.items[i].flow &&
             !c->v.items[i].init) {
-            report(c, c->cur, e, "graphical function '%s' needs an argument: "
-                   "'%s(x)'", e->text, e->text);
+            report(c, c->cur, e,
+                   "graphical function '%s' needs an argument: "
+                   "'%s(x)'",
+                   e->text, e->text);
             return NULL;
         }
         e->ref = i;
@@ -623,11 +665,20 @@ static bool const_value(Ctx *c, const SdExpr *e, double *out, int depth)
             !const_value(c, e->args[1], &b, depth + 1))
             return false;
         switch (e->op) {
-        case SD_OP_ADD: *out = a + b; return true;
-        case SD_OP_SUB: *out = a - b; return true;
-        case SD_OP_MUL: *out = a * b; return true;
-        case SD_OP_DIV: *out = a / b; return true;
-        default: return false;
+        case SD_OP_ADD:
+            *out = a + b;
+            return true;
+        case SD_OP_SUB:
+            *out = a - b;
+            return true;
+        case SD_OP_MUL:
+            *out = a * b;
+            return true;
+        case SD_OP_DIV:
+            *out = a / b;
+            return true;
+        default:
+            return false;
         }
     default:
         return false;
@@ -664,8 +715,8 @@ static void each_dep(Ctx *c, const SdExpr *e, Phase ph,
 }
 
 typedef struct OrderState {
-    Phase ph;  /* which program */
-    bool ok;   /* no cycle so far */
+    Phase ph; /* which program */
+    bool ok;  /* no cycle so far */
 } OrderState;
 
 static void visit(Ctx *c, int i, void *ud);
@@ -746,7 +797,8 @@ static void emit(Ctx *c, SdOpcode op, int a)
 static int konst(Ctx *c, double v)
 {
     for (int i = c->consts.len - 1; i >= 0 && i >= c->consts.len - 64; i--)
-        if (c->consts.items[i] == v && signbit(c->consts.items[i]) == signbit(v))
+        if (c->consts.items[i] == v &&
+            signbit(c->consts.items[i]) == signbit(v))
             return i;
     vec_push(&c->consts, v);
     return c->consts.len - 1;
@@ -758,23 +810,30 @@ static void emit_expr(Ctx *c, const SdExpr *e, Phase ph);
 static void emit_bin(Ctx *c, const SdExpr *e, Phase ph)
 {
     static const SdOpcode ops[] = {
-        [SD_OP_ADD] = SD_I_ADD, [SD_OP_SUB] = SD_I_SUB,
-        [SD_OP_MUL] = SD_I_MUL, [SD_OP_DIV] = SD_I_DIV,
-        [SD_OP_POW] = SD_I_POW, [SD_OP_MOD] = SD_I_MOD,
-        [SD_OP_EQ] = SD_I_EQ,   [SD_OP_NE] = SD_I_NE,
-        [SD_OP_LT] = SD_I_LT,   [SD_OP_LE] = SD_I_LE,
-        [SD_OP_GT] = SD_I_GT,   [SD_OP_GE] = SD_I_GE,
+        [SD_OP_ADD] = SD_I_ADD, [SD_OP_SUB] = SD_I_SUB, [SD_OP_MUL] = SD_I_MUL,
+        [SD_OP_DIV] = SD_I_DIV, [SD_OP_POW] = SD_I_POW, [SD_OP_MOD] = SD_I_MOD,
+        [SD_OP_EQ] = SD_I_EQ,   [SD_OP_NE] = SD_I_NE,   [SD_OP_LT] = SD_I_LT,
+        [SD_OP_LE] = SD_I_LE,   [SD_OP_GT] = SD_I_GT,   [SD_OP_GE] = SD_I_GE,
         [SD_OP_AND] = SD_I_AND, [SD_OP_OR] = SD_I_OR};
     emit_expr(c, e->args[0], ph);
     const SdExpr *r = e->args[1];
     if (r->kind == SD_E_VAR && r->ref >= 0) {
         int slot = c->v.items[r->ref].slot;
         switch (e->op) {
-        case SD_OP_ADD: emit(c, SD_I_LOADC_ADD, slot); return;
-        case SD_OP_SUB: emit(c, SD_I_LOADC_SUB, slot); return;
-        case SD_OP_MUL: emit(c, SD_I_LOADC_MUL, slot); return;
-        case SD_OP_DIV: emit(c, SD_I_LOADC_DIV, slot); return;
-        default: break;
+        case SD_OP_ADD:
+            emit(c, SD_I_LOADC_ADD, slot);
+            return;
+        case SD_OP_SUB:
+            emit(c, SD_I_LOADC_SUB, slot);
+            return;
+        case SD_OP_MUL:
+            emit(c, SD_I_LOADC_MUL, slot);
+            return;
+        case SD_OP_DIV:
+            emit(c, SD_I_LOADC_DIV, slot);
+            return;
+        default:
+            break;
         }
     }
     emit_expr(c, r, ph);
@@ -984,7 +1043,7 @@ static bool setup_vars(Ctx *c)
         v.src = i;
         v.text = sv->eqn;
         v.loc = (SdSrcLoc){m->file, m->src,  m->src_len, sv->line,
-                           sv->col,  sv->adj, sv->nadj};
+                           sv->col, sv->adj, sv->nadj};
         v.nonneg = sv->non_negative;
         v.graph = sv->gf ? add_graph(c, sv->gf) : -1;
         int idx = add_var(c, v);
@@ -1050,14 +1109,15 @@ static bool lower_all(Ctx *c)
         SdExpr *rate = NULL;
         for (int k = 0; k < sv->n_inflows + sv->n_outflows; k++) {
             bool in = k < sv->n_inflows;
-            const char *fname = in ? sv->inflows[k] : sv->outflows[k - sv->n_inflows];
+            const char *fname =
+                in ? sv->inflows[k] : sv->outflows[k - sv->n_inflows];
             char *id = sd_canon_name(&c->a, fname, strlen(fname));
             int f = id ? find_var(c, id) : -1;
             if (f < 0 || c->v.items[f].kind == SD_STOCK) {
                 const char *s = id ? suggest_var(c, id) : NULL;
-                diags_add(c->d, DIAG_ERROR, c->m->file, sv->decl_line, 0,
-                          NULL, "stock '%s' has %s '%s', which is %s%s%s%s",
-                          sv->name, in ? "inflow" : "outflow", fname,
+                diags_add(c->d, DIAG_ERROR, c->m->file, sv->decl_line, 0, NULL,
+                          "stock '%s' has %s '%s', which is %s%s%s%s", sv->name,
+                          in ? "inflow" : "outflow", fname,
                           f < 0 ? "not a variable" : "a stock",
                           s && f < 0 ? "; did you mean '" : "",
                           s && f < 0 ? s : "", s && f < 0 ? "'?" : "");
@@ -1158,7 +1218,8 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     p->nconsts = c.consts.len;
     p->consts = malloc(sizeof(double) * (size_t)(c.consts.len + 1));
     if (p->consts && c.consts.len)
-        memcpy(p->consts, c.consts.items, sizeof(double) * (size_t)c.consts.len);
+        memcpy(p->consts, c.consts.items,
+               sizeof(double) * (size_t)c.consts.len);
     p->ngraphs = c.graphs.len;
     p->graphs = calloc((size_t)c.graphs.len + 1, sizeof(SdGraph));
     for (int g = 0; p->graphs && g < c.graphs.len; g++) {
@@ -1179,7 +1240,8 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     p->rate_slot = malloc(sizeof(int) * (size_t)(nstocks + 1));
     p->stock_nonneg = malloc(sizeof(bool) * (size_t)(nstocks + 1));
     int s = 0;
-    for (int i = 0; p->stock_slot && p->rate_slot && p->stock_nonneg && i < c.v.len; i++) {
+    for (int i = 0;
+         p->stock_slot && p->rate_slot && p->stock_nonneg && i < c.v.len; i++) {
         const CVar *v = &c.v.items[i];
         if (v->kind != SD_STOCK)
             continue;
@@ -1191,7 +1253,8 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     p->ndelays = c.delays.len;
     p->out_slot = malloc(sizeof(int) * (size_t)(m->nvars + 1));
     p->out_name = calloc((size_t)m->nvars + 1, sizeof(char *));
-    for (int i = SD_SLOT_FIRST; p->out_slot && p->out_name && i < c.v.len; i++) {
+    for (int i = SD_SLOT_FIRST; p->out_slot && p->out_name && i < c.v.len;
+         i++) {
         const CVar *v = &c.v.items[i];
         if (v->hidden || (!v->init && v->graph >= 0))
             continue; /* bare graphical functions have no value */
@@ -1208,8 +1271,8 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
         diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL,
                   "the model is too large to compile");
     else if (!p->init_code || !p->flow_code || !p->post_code || !p->consts ||
-        !p->graphs || !p->stock_slot || !p->rate_slot || !p->stock_nonneg ||
-        !p->out_slot || !p->out_name) {
+             !p->graphs || !p->stock_slot || !p->rate_slot ||
+             !p->stock_nonneg || !p->out_slot || !p->out_name) {
         diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL, "out of memory");
     }
 done:
@@ -1253,7 +1316,10 @@ void sd_program_free(SdProgram *p)
     free(p);
 }
 
-int sd_program_nvars(const SdProgram *p) { return p->nout; }
+int sd_program_nvars(const SdProgram *p)
+{
+    return p->nout;
+}
 
 const char *sd_program_var_name(const SdProgram *p, int i)
 {

@@ -26,7 +26,10 @@ static bool name_char(unsigned char c)
     return name_start(c) || (c >= '0' && c <= '9');
 }
 
-static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* keyword ::= IF | THEN | ELSE | AND | OR | NOT | MOD (any case) */
 static SdTok keyword(const char *s, size_t n)
@@ -92,7 +95,8 @@ SdTok sd_lex_next(SdLexer *lx)
     if (p >= n)
         return set(lx, TK_EOF, p);
     unsigned char c = (unsigned char)s[p];
-    if (is_digit(c) || (c == '.' && p + 1 < n && is_digit((unsigned char)s[p + 1]))) {
+    if (is_digit(c) ||
+        (c == '.' && p + 1 < n && is_digit((unsigned char)s[p + 1]))) {
         size_t q = p;
         while (q < n && is_digit((unsigned char)s[q]))
             q++;
@@ -138,17 +142,28 @@ SdTok sd_lex_next(SdLexer *lx)
     }
     char c2 = p + 1 < n ? s[p + 1] : 0;
     switch (c) {
-    case '(': return set(lx, TK_LP, p + 1);
-    case ')': return set(lx, TK_RP, p + 1);
-    case ',': return set(lx, TK_COMMA, p + 1);
-    case '[': return set(lx, TK_LBRACK, p + 1);
-    case ']': return set(lx, TK_RBRACK, p + 1);
-    case '+': return set(lx, TK_PLUS, p + 1);
-    case '-': return set(lx, TK_MINUS, p + 1);
-    case '*': return set(lx, TK_STAR, p + 1);
-    case '/': return set(lx, TK_SLASH, p + 1);
-    case '^': return set(lx, TK_CARET, p + 1);
-    case '=': return set(lx, TK_EQ, p + (c2 == '=' ? 2 : 1));
+    case '(':
+        return set(lx, TK_LP, p + 1);
+    case ')':
+        return set(lx, TK_RP, p + 1);
+    case ',':
+        return set(lx, TK_COMMA, p + 1);
+    case '[':
+        return set(lx, TK_LBRACK, p + 1);
+    case ']':
+        return set(lx, TK_RBRACK, p + 1);
+    case '+':
+        return set(lx, TK_PLUS, p + 1);
+    case '-':
+        return set(lx, TK_MINUS, p + 1);
+    case '*':
+        return set(lx, TK_STAR, p + 1);
+    case '/':
+        return set(lx, TK_SLASH, p + 1);
+    case '^':
+        return set(lx, TK_CARET, p + 1);
+    case '=':
+        return set(lx, TK_EQ, p + (c2 == '=' ? 2 : 1));
     case '<':
         if (c2 == '>')
             return set(lx, TK_NE, p + 2);
@@ -167,7 +182,8 @@ SdTok sd_lex_next(SdLexer *lx)
         if (c2 == '|')
             return set(lx, TK_OR, p + 2);
         break;
-    default: break;
+    default:
+        break;
     }
     lx->pos = p;
     return fail(lx, "unexpected character");
@@ -175,10 +191,32 @@ SdTok sd_lex_next(SdLexer *lx)
 
 const char *sd_tok_name(SdTok t)
 {
-    static const char *names[] = {
-        "end of equation", "number", "name", "'('", "')'", "','", "'['",
-        "']'", "'+'", "'-'", "'*'", "'/'", "'^'", "'='", "'<>'", "'<'",
-        "'<='", "'>'", "'>='", "'and'", "'or'", "'not'", "'mod'", "'if'",
-        "'then'", "'else'", "invalid token"};
+    static const char *names[] = {"end of equation",
+                                  "number",
+                                  "name",
+                                  "'('",
+                                  "')'",
+                                  "','",
+                                  "'['",
+                                  "']'",
+                                  "'+'",
+                                  "'-'",
+                                  "'*'",
+                                  "'/'",
+                                  "'^'",
+                                  "'='",
+                                  "'<>'",
+                                  "'<'",
+                                  "'<='",
+                                  "'>'",
+                                  "'>='",
+                                  "'and'",
+                                  "'or'",
+                                  "'not'",
+                                  "'mod'",
+                                  "'if'",
+                                  "'then'",
+                                  "'else'",
+                                  "invalid token"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }

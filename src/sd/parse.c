@@ -129,7 +129,8 @@ void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
         /* No file text: show the equation's line, indented as it stands in
          * the file so the caret lands under the file column. */
         size_t n = strcspn(text + ls, "\r\n");
-        size_t pad = line > 0 && ls == 0 && loc->col > 1 ? (size_t)loc->col - 1 : 0;
+        size_t pad =
+            line > 0 && ls == 0 && loc->col > 1 ? (size_t)loc->col - 1 : 0;
         ctx = malloc(pad + n + 1);
         if (ctx) {
             memset(ctx, ' ', pad);
@@ -141,8 +142,7 @@ void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
     }
     va_list ap;
     va_start(ap, fmt);
-    diags_vadd(d, DIAG_ERROR, loc ? loc->file : NULL, line, col, ctx, fmt,
-               ap);
+    diags_vadd(d, DIAG_ERROR, loc ? loc->file : NULL, line, col, ctx, fmt, ap);
     va_end(ap);
     free(ctx);
 }
@@ -183,7 +183,8 @@ static void expect_error(Parser *p, const char *what)
         size_t n = p->lx.end - p->lx.start;
         if (n > 40) { /* cut on a character boundary */
             n = 40;
-            while (n > 0 && ((unsigned char)p->lx.text[p->lx.start + n] & 0xC0) == 0x80)
+            while (n > 0 &&
+                   ((unsigned char)p->lx.text[p->lx.start + n] & 0xC0) == 0x80)
                 n--;
         }
         snprintf(buf, sizeof buf, "expected %s, found '%.*s'", what, (int)n,
@@ -516,8 +517,8 @@ static SdExpr *parse_expr(Parser *p)
     return l;
 }
 
-int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc,
-                  SdExpr **out, TDiags *d)
+int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc, SdExpr **out,
+                  TDiags *d)
 {
     Parser p = {.a = a, .loc = loc, .d = d};
     *out = NULL;

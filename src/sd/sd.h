@@ -105,9 +105,20 @@ typedef enum {
 } SdExprKind;
 
 typedef enum {
-    SD_OP_ADD, SD_OP_SUB, SD_OP_MUL, SD_OP_DIV, SD_OP_POW, SD_OP_MOD,
-    SD_OP_EQ, SD_OP_NE, SD_OP_LT, SD_OP_LE, SD_OP_GT, SD_OP_GE,
-    SD_OP_AND, SD_OP_OR
+    SD_OP_ADD,
+    SD_OP_SUB,
+    SD_OP_MUL,
+    SD_OP_DIV,
+    SD_OP_POW,
+    SD_OP_MOD,
+    SD_OP_EQ,
+    SD_OP_NE,
+    SD_OP_LT,
+    SD_OP_LE,
+    SD_OP_GT,
+    SD_OP_GE,
+    SD_OP_AND,
+    SD_OP_OR
 } SdBinOp;
 
 typedef struct SdExpr SdExpr;
@@ -136,8 +147,8 @@ typedef struct SdSrcLoc {
     const int *adj;   /* SdVar.adj: entity widths, or NULL */
     int nadj;         /* number of (offset, extra) pairs */
 } SdSrcLoc;
-int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc,
-                  SdExpr **out, TDiags *d);
+int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc, SdExpr **out,
+                  TDiags *d);
 /* Reports a message at byte offset off of an equation. */
 void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -10,10 +10,32 @@
 /* ---- lexer (lex.c) ---------------------------------------------------- */
 
 typedef enum {
-    TK_EOF, TK_NUM, TK_NAME, TK_LP, TK_RP, TK_COMMA, TK_LBRACK, TK_RBRACK,
-    TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH, TK_CARET,
-    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE,
-    TK_AND, TK_OR, TK_NOT, TK_MOD, TK_IF, TK_THEN, TK_ELSE,
+    TK_EOF,
+    TK_NUM,
+    TK_NAME,
+    TK_LP,
+    TK_RP,
+    TK_COMMA,
+    TK_LBRACK,
+    TK_RBRACK,
+    TK_PLUS,
+    TK_MINUS,
+    TK_STAR,
+    TK_SLASH,
+    TK_CARET,
+    TK_EQ,
+    TK_NE,
+    TK_LT,
+    TK_LE,
+    TK_GT,
+    TK_GE,
+    TK_AND,
+    TK_OR,
+    TK_NOT,
+    TK_MOD,
+    TK_IF,
+    TK_THEN,
+    TK_ELSE,
     TK_ERROR
 } SdTok;
 
@@ -52,7 +74,7 @@ int sd_builtin_clock(const char *ident);
     X(ADD, 2, 1, "x + y")                                                      \
     X(SUB, 2, 1, "x - y")                                                      \
     X(MUL, 2, 1, "x * y")                                                      \
-    X(DIV, 2, 1, "x / y (IEEE: inf or nan on zero)")                          \
+    X(DIV, 2, 1, "x / y (IEEE: inf or nan on zero)")                           \
     X(POW, 2, 1, "x ^ y")                                                      \
     X(MOD, 2, 1, "x mod y, result has the sign of y")                          \
     X(NEG, 1, 1, "-x")                                                         \
@@ -98,9 +120,23 @@ typedef struct SdIns {
 
 /* Math functions of one argument, for SD_OP_FN1. */
 typedef enum {
-    SD_FN_ABS, SD_FN_SQRT, SD_FN_EXP, SD_FN_LN, SD_FN_LOG10, SD_FN_INT,
-    SD_FN_ROUND, SD_FN_SIN, SD_FN_COS, SD_FN_TAN, SD_FN_ASIN, SD_FN_ACOS,
-    SD_FN_ATAN, SD_FN_SINH, SD_FN_COSH, SD_FN_TANH, SD_FN_SIGN
+    SD_FN_ABS,
+    SD_FN_SQRT,
+    SD_FN_EXP,
+    SD_FN_LN,
+    SD_FN_LOG10,
+    SD_FN_INT,
+    SD_FN_ROUND,
+    SD_FN_SIN,
+    SD_FN_COS,
+    SD_FN_TAN,
+    SD_FN_ASIN,
+    SD_FN_ACOS,
+    SD_FN_ATAN,
+    SD_FN_SINH,
+    SD_FN_COSH,
+    SD_FN_TANH,
+    SD_FN_SIGN
 } SdMathFn;
 
 /* The history of one DELAY: input values at each saved dt step. */
@@ -147,5 +183,5 @@ struct SdProgram {
     int *out_slot;      /* slot of each */
     char **out_name;    /* display name of each */
     double start, stop, dt, saveper; /* simulation specs */
-    SdMethod method;    /* the model's integration method */
+    SdMethod method;                 /* the model's integration method */
 };

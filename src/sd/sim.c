@@ -39,13 +39,15 @@ static void integrate_rk(const SdProgram *p, SdVm *vm, double t, double dt,
         s[SD_SLOT_TIME] = t + dt;
         sd_vm_exec(vm, p->flow_code);
         for (int i = 0; i < n; i++)
-            s[p->stock_slot[i]] = y0[i] + dt / 2 * (acc[i] + s[p->rate_slot[i]]);
+            s[p->stock_slot[i]] =
+                y0[i] + dt / 2 * (acc[i] + s[p->rate_slot[i]]);
     } else {
         static const double frac[3] = {0.5, 0.5, 1.0};
         static const double weight[3] = {2, 2, 1};
         for (int stage = 0; stage < 3; stage++) {
             for (int i = 0; i < n; i++)
-                s[p->stock_slot[i]] = y0[i] + frac[stage] * dt * s[p->rate_slot[i]];
+                s[p->stock_slot[i]] =
+                    y0[i] + frac[stage] * dt * s[p->rate_slot[i]];
             s[SD_SLOT_TIME] = t + frac[stage] * dt;
             sd_vm_exec(vm, p->flow_code);
             for (int i = 0; i < n; i++)
@@ -81,7 +83,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     }
     long nsteps = (long)steps_f;
     double every_f = floor(p->saveper / p->dt + 0.5);
-    long every = !(every_f >= 1) ? 1 /* NaN too */
+    long every = !(every_f >= 1)            ? 1 /* NaN too */
                  : every_f > (double)nsteps ? nsteps + 1
                                             : (long)every_f;
     long nrows = nsteps / every + 1;
@@ -116,8 +118,12 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     for (int i = 0; i < p->nout; i++)
         r->names[i + 1] = strdup(p->out_name[i]);
 
-    SdVm vm = {.slots = slots, .consts = p->consts, .graphs = p->graphs,
-               .delays = delays, .stack = stack, .start = p->start,
+    SdVm vm = {.slots = slots,
+               .consts = p->consts,
+               .graphs = p->graphs,
+               .delays = delays,
+               .stack = stack,
+               .start = p->start,
                .dt = p->dt};
     slots[SD_SLOT_TIME] = p->start;
     slots[SD_SLOT_DT] = p->dt;

@@ -59,24 +59,42 @@ double sd_graph_eval(const SdGraph *g, double x)
 static double math1(int fn, double x)
 {
     switch (fn) {
-    case SD_FN_ABS: return fabs(x);
-    case SD_FN_SQRT: return sqrt(x);
-    case SD_FN_EXP: return exp(x);
-    case SD_FN_LN: return log(x);
-    case SD_FN_LOG10: return log10(x);
-    case SD_FN_INT: return floor(x);
-    case SD_FN_ROUND: return round(x);
-    case SD_FN_SIN: return sin(x);
-    case SD_FN_COS: return cos(x);
-    case SD_FN_TAN: return tan(x);
-    case SD_FN_ASIN: return asin(x);
-    case SD_FN_ACOS: return acos(x);
-    case SD_FN_ATAN: return atan(x);
-    case SD_FN_SINH: return sinh(x);
-    case SD_FN_COSH: return cosh(x);
-    case SD_FN_TANH: return tanh(x);
-    case SD_FN_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
-    default: return NAN;
+    case SD_FN_ABS:
+        return fabs(x);
+    case SD_FN_SQRT:
+        return sqrt(x);
+    case SD_FN_EXP:
+        return exp(x);
+    case SD_FN_LN:
+        return log(x);
+    case SD_FN_LOG10:
+        return log10(x);
+    case SD_FN_INT:
+        return floor(x);
+    case SD_FN_ROUND:
+        return round(x);
+    case SD_FN_SIN:
+        return sin(x);
+    case SD_FN_COS:
+        return cos(x);
+    case SD_FN_TAN:
+        return tan(x);
+    case SD_FN_ASIN:
+        return asin(x);
+    case SD_FN_ACOS:
+        return acos(x);
+    case SD_FN_ATAN:
+        return atan(x);
+    case SD_FN_SINH:
+        return sinh(x);
+    case SD_FN_COSH:
+        return cosh(x);
+    case SD_FN_TANH:
+        return tanh(x);
+    case SD_FN_SIGN:
+        return x > 0 ? 1 : x < 0 ? -1 : 0;
+    default:
+        return NAN;
     }
 }
 
@@ -92,8 +110,8 @@ static double pulse(double t, double dt, double volume, double first,
     return (t >= at - half && t < at + half) ? volume / dt : 0;
 }
 
-static double delay_read(const SdDelayBuf *b, double start, double dt,
-                         double t, double dtime, double init)
+static double delay_read(const SdDelayBuf *b, double start, double dt, double t,
+                         double dtime, double init)
 {
     double target = t - dtime;
     if (b->len == 0 || !(target >= start - dt * 1e-9)) /* NaN too */
@@ -150,62 +168,171 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
 
     DISPATCH
     {
-        CASE(CONST) { *sp++ = k[A]; NEXT; }
-        CASE(LOAD) { *sp++ = s[A]; NEXT; }
-        CASE(STORE) { s[A] = *--sp; NEXT; }
-        CASE(ADD) { sp--; sp[-1] += sp[0]; NEXT; }
-        CASE(SUB) { sp--; sp[-1] -= sp[0]; NEXT; }
-        CASE(MUL) { sp--; sp[-1] *= sp[0]; NEXT; }
-        CASE(DIV) { sp--; sp[-1] /= sp[0]; NEXT; }
-        CASE(POW) { sp--; sp[-1] = pow(sp[-1], sp[0]); NEXT; }
-        CASE(MOD) {
+        CASE(CONST)
+        {
+            *sp++ = k[A];
+            NEXT;
+        }
+        CASE(LOAD)
+        {
+            *sp++ = s[A];
+            NEXT;
+        }
+        CASE(STORE)
+        {
+            s[A] = *--sp;
+            NEXT;
+        }
+        CASE(ADD)
+        {
+            sp--;
+            sp[-1] += sp[0];
+            NEXT;
+        }
+        CASE(SUB)
+        {
+            sp--;
+            sp[-1] -= sp[0];
+            NEXT;
+        }
+        CASE(MUL)
+        {
+            sp--;
+            sp[-1] *= sp[0];
+            NEXT;
+        }
+        CASE(DIV)
+        {
+            sp--;
+            sp[-1] /= sp[0];
+            NEXT;
+        }
+        CASE(POW)
+        {
+            sp--;
+            sp[-1] = pow(sp[-1], sp[0]);
+            NEXT;
+        }
+        CASE(MOD)
+        {
             sp--;
             x = sp[-1], y = sp[0];
             sp[-1] = y == 0 ? NAN : x - y * floor(x / y);
             NEXT;
         }
-        CASE(NEG) { sp[-1] = -sp[-1]; NEXT; }
-        CASE(EQ) { sp--; sp[-1] = sp[-1] == sp[0]; NEXT; }
-        CASE(NE) { sp--; sp[-1] = sp[-1] != sp[0]; NEXT; }
-        CASE(LT) { sp--; sp[-1] = sp[-1] < sp[0]; NEXT; }
-        CASE(LE) { sp--; sp[-1] = sp[-1] <= sp[0]; NEXT; }
-        CASE(GT) { sp--; sp[-1] = sp[-1] > sp[0]; NEXT; }
-        CASE(GE) { sp--; sp[-1] = sp[-1] >= sp[0]; NEXT; }
-        CASE(AND) { sp--; sp[-1] = sp[-1] != 0 && sp[0] != 0; NEXT; }
-        CASE(OR) { sp--; sp[-1] = sp[-1] != 0 || sp[0] != 0; NEXT; }
-        CASE(NOT) { sp[-1] = sp[-1] == 0; NEXT; }
-        CASE(JZ) {
+        CASE(NEG)
+        {
+            sp[-1] = -sp[-1];
+            NEXT;
+        }
+        CASE(EQ)
+        {
+            sp--;
+            sp[-1] = sp[-1] == sp[0];
+            NEXT;
+        }
+        CASE(NE)
+        {
+            sp--;
+            sp[-1] = sp[-1] != sp[0];
+            NEXT;
+        }
+        CASE(LT)
+        {
+            sp--;
+            sp[-1] = sp[-1] < sp[0];
+            NEXT;
+        }
+        CASE(LE)
+        {
+            sp--;
+            sp[-1] = sp[-1] <= sp[0];
+            NEXT;
+        }
+        CASE(GT)
+        {
+            sp--;
+            sp[-1] = sp[-1] > sp[0];
+            NEXT;
+        }
+        CASE(GE)
+        {
+            sp--;
+            sp[-1] = sp[-1] >= sp[0];
+            NEXT;
+        }
+        CASE(AND)
+        {
+            sp--;
+            sp[-1] = sp[-1] != 0 && sp[0] != 0;
+            NEXT;
+        }
+        CASE(OR)
+        {
+            sp--;
+            sp[-1] = sp[-1] != 0 || sp[0] != 0;
+            NEXT;
+        }
+        CASE(NOT)
+        {
+            sp[-1] = sp[-1] == 0;
+            NEXT;
+        }
+        CASE(JZ)
+        {
             if (*--sp == 0)
                 ip = code + A;
             NEXT;
         }
-        CASE(JMP) { ip = code + A; NEXT; }
-        CASE(FN1) { sp[-1] = math1(A, sp[-1]); NEXT; }
-        CASE(MIN) { /* NaN in either argument gives NaN */
+        CASE(JMP)
+        {
+            ip = code + A;
+            NEXT;
+        }
+        CASE(FN1)
+        {
+            sp[-1] = math1(A, sp[-1]);
+            NEXT;
+        }
+        CASE(MIN)
+        { /* NaN in either argument gives NaN */
             sp--;
             sp[-1] = sp[0] < sp[-1] || isnan(sp[0]) ? sp[0] : sp[-1];
             NEXT;
         }
-        CASE(MAX) {
+        CASE(MAX)
+        {
             sp--;
             sp[-1] = sp[0] > sp[-1] || isnan(sp[0]) ? sp[0] : sp[-1];
             NEXT;
         }
-        CASE(LOG2) { sp--; sp[-1] = log(sp[-1]) / log(sp[0]); NEXT; }
-        CASE(SAFEDIV) {
+        CASE(LOG2)
+        {
+            sp--;
+            sp[-1] = log(sp[-1]) / log(sp[0]);
+            NEXT;
+        }
+        CASE(SAFEDIV)
+        {
             sp -= 2;
             x = sp[-1], y = sp[0], z = sp[1];
             sp[-1] = y == 0 ? z : x / y;
             NEXT;
         }
-        CASE(LOOKUP) { sp[-1] = sd_graph_eval(&vm->graphs[A], sp[-1]); NEXT; }
-        CASE(STEP) {
+        CASE(LOOKUP)
+        {
+            sp[-1] = sd_graph_eval(&vm->graphs[A], sp[-1]);
+            NEXT;
+        }
+        CASE(STEP)
+        {
             sp--;
             x = sp[-1], y = sp[0]; /* height, start */
             sp[-1] = s[SD_SLOT_TIME] + vm->dt / 2 > y ? x : 0;
             NEXT;
         }
-        CASE(RAMP) {
+        CASE(RAMP)
+        {
             sp -= 2;
             x = sp[-1], y = sp[0], z = sp[1]; /* slope, start, end */
             {
@@ -216,23 +343,48 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
             }
             NEXT;
         }
-        CASE(PULSE) {
+        CASE(PULSE)
+        {
             sp -= 2;
             sp[-1] = pulse(s[SD_SLOT_TIME], vm->dt, sp[-1], sp[0], sp[1]);
             NEXT;
         }
-        CASE(DELAY) {
+        CASE(DELAY)
+        {
             sp--;
             sp[-1] = delay_read(&vm->delays[A], vm->start, vm->dt,
                                 s[SD_SLOT_TIME], sp[-1], sp[0]);
             NEXT;
         }
-        CASE(DPUSH) { delay_push(&vm->delays[A], *--sp); NEXT; }
-        CASE(LOADC_ADD) { sp[-1] += s[A]; NEXT; }
-        CASE(LOADC_MUL) { sp[-1] *= s[A]; NEXT; }
-        CASE(LOADC_SUB) { sp[-1] -= s[A]; NEXT; }
-        CASE(LOADC_DIV) { sp[-1] /= s[A]; NEXT; }
-        CASE(END) { return; }
+        CASE(DPUSH)
+        {
+            delay_push(&vm->delays[A], *--sp);
+            NEXT;
+        }
+        CASE(LOADC_ADD)
+        {
+            sp[-1] += s[A];
+            NEXT;
+        }
+        CASE(LOADC_MUL)
+        {
+            sp[-1] *= s[A];
+            NEXT;
+        }
+        CASE(LOADC_SUB)
+        {
+            sp[-1] -= s[A];
+            NEXT;
+        }
+        CASE(LOADC_DIV)
+        {
+            sp[-1] /= s[A];
+            NEXT;
+        }
+        CASE(END)
+        {
+            return;
+        }
     }
 #undef A
 #undef CASE

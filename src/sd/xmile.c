@@ -18,10 +18,34 @@
 #define STACK_MAX 64
 
 typedef enum {
-    X_OTHER, X_XMILE, X_HEADER, X_HNAME, X_SIMSPECS, X_START, X_STOP, X_DT,
-    X_SAVESTEP, X_BEHAVIOR, X_BSTOCK, X_BFLOW, X_BNONNEG, X_MODEL, X_VARIABLES,
-    X_VAR, X_EQN, X_INFLOW, X_OUTFLOW, X_NONNEG, X_UNITS, X_DOC, X_GF,
-    X_XSCALE, X_YSCALE, X_XPTS, X_YPTS, X_DIMS
+    X_OTHER,
+    X_XMILE,
+    X_HEADER,
+    X_HNAME,
+    X_SIMSPECS,
+    X_START,
+    X_STOP,
+    X_DT,
+    X_SAVESTEP,
+    X_BEHAVIOR,
+    X_BSTOCK,
+    X_BFLOW,
+    X_BNONNEG,
+    X_MODEL,
+    X_VARIABLES,
+    X_VAR,
+    X_EQN,
+    X_INFLOW,
+    X_OUTFLOW,
+    X_NONNEG,
+    X_UNITS,
+    X_DOC,
+    X_GF,
+    X_XSCALE,
+    X_YSCALE,
+    X_XPTS,
+    X_YPTS,
+    X_DIMS
 } XKind;
 
 typedef struct XmlGf {
@@ -55,16 +79,19 @@ typedef struct Reader {
     struct NameVec {
         const char **items;
         int len, cap;
-    } in, out;                /* inflows, outflows of the current stock */
-    VEC(int) nonneg_set;      /* per var: -1 default, 0 off, 1 on */
-    long loc_off;             /* locate(): offset scanned up to */
-    long loc_ls;              /* locate(): start of that line */
-    int loc_line;             /* locate(): its line number */
-    int loc_chars;            /* locate(): characters from loc_ls to loc_off */
-    VEC(int) adj;             /* entity widths in the current <eqn> */
+    } in, out;           /* inflows, outflows of the current stock */
+    VEC(int) nonneg_set; /* per var: -1 default, 0 off, 1 on */
+    long loc_off;        /* locate(): offset scanned up to */
+    long loc_ls;         /* locate(): start of that line */
+    int loc_line;        /* locate(): its line number */
+    int loc_chars;       /* locate(): characters from loc_ls to loc_off */
+    VEC(int) adj;        /* entity widths in the current <eqn> */
 } Reader;
 
-static int cur_line(Reader *r) { return (int)XML_GetCurrentLineNumber(r->xp); }
+static int cur_line(Reader *r)
+{
+    return (int)XML_GetCurrentLineNumber(r->xp);
+}
 
 static void xerr(Reader *r, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -101,25 +128,36 @@ static XKind classify(Reader *r, const char *el)
             return X_XMILE;
         return X_OTHER;
     case X_XMILE:
-        if (!strcmp(el, "header")) return X_HEADER;
-        if (!strcmp(el, "sim_specs")) return X_SIMSPECS;
-        if (!strcmp(el, "behavior")) return X_BEHAVIOR;
-        if (!strcmp(el, "model")) return X_MODEL;
-        if (!strcmp(el, "dimensions")) return X_DIMS;
+        if (!strcmp(el, "header"))
+            return X_HEADER;
+        if (!strcmp(el, "sim_specs"))
+            return X_SIMSPECS;
+        if (!strcmp(el, "behavior"))
+            return X_BEHAVIOR;
+        if (!strcmp(el, "model"))
+            return X_MODEL;
+        if (!strcmp(el, "dimensions"))
+            return X_DIMS;
         return X_OTHER;
     case X_HEADER:
         return !strcmp(el, "name") ? X_HNAME : X_OTHER;
     case X_SIMSPECS:
-        if (!strcmp(el, "start")) return X_START;
-        if (!strcmp(el, "stop")) return X_STOP;
-        if (!strcmp(el, "dt")) return X_DT;
+        if (!strcmp(el, "start"))
+            return X_START;
+        if (!strcmp(el, "stop"))
+            return X_STOP;
+        if (!strcmp(el, "dt"))
+            return X_DT;
         if (!strcmp(el, "save_step") || !strcmp(el, "savestep"))
             return X_SAVESTEP;
         return X_OTHER;
     case X_BEHAVIOR:
-        if (!strcmp(el, "stock")) return X_BSTOCK;
-        if (!strcmp(el, "flow")) return X_BFLOW;
-        if (!strcmp(el, "non_negative")) return X_BNONNEG;
+        if (!strcmp(el, "stock"))
+            return X_BSTOCK;
+        if (!strcmp(el, "flow"))
+            return X_BFLOW;
+        if (!strcmp(el, "non_negative"))
+            return X_BNONNEG;
         return X_OTHER;
     case X_BSTOCK:
     case X_BFLOW:
@@ -127,26 +165,39 @@ static XKind classify(Reader *r, const char *el)
     case X_MODEL:
         return !strcmp(el, "variables") ? X_VARIABLES : X_OTHER;
     case X_VARIABLES:
-        if (!strcmp(el, "stock") || !strcmp(el, "flow") ||
-            !strcmp(el, "aux") || !strcmp(el, "gf"))
+        if (!strcmp(el, "stock") || !strcmp(el, "flow") || !strcmp(el, "aux") ||
+            !strcmp(el, "gf"))
             return X_VAR;
         return X_OTHER;
     case X_VAR:
-        if (!strcmp(el, "eqn")) return X_EQN;
-        if (!strcmp(el, "inflow")) return X_INFLOW;
-        if (!strcmp(el, "outflow")) return X_OUTFLOW;
-        if (!strcmp(el, "non_negative")) return X_NONNEG;
-        if (!strcmp(el, "uniflow")) return X_NONNEG;
-        if (!strcmp(el, "units")) return X_UNITS;
-        if (!strcmp(el, "doc")) return X_DOC;
-        if (!strcmp(el, "gf")) return X_GF;
-        if (!strcmp(el, "dimensions")) return X_DIMS;
+        if (!strcmp(el, "eqn"))
+            return X_EQN;
+        if (!strcmp(el, "inflow"))
+            return X_INFLOW;
+        if (!strcmp(el, "outflow"))
+            return X_OUTFLOW;
+        if (!strcmp(el, "non_negative"))
+            return X_NONNEG;
+        if (!strcmp(el, "uniflow"))
+            return X_NONNEG;
+        if (!strcmp(el, "units"))
+            return X_UNITS;
+        if (!strcmp(el, "doc"))
+            return X_DOC;
+        if (!strcmp(el, "gf"))
+            return X_GF;
+        if (!strcmp(el, "dimensions"))
+            return X_DIMS;
         /* fallthrough */
     case X_GF:
-        if (!strcmp(el, "xscale")) return X_XSCALE;
-        if (!strcmp(el, "yscale")) return X_YSCALE;
-        if (!strcmp(el, "xpts")) return X_XPTS;
-        if (!strcmp(el, "ypts")) return X_YPTS;
+        if (!strcmp(el, "xscale"))
+            return X_XSCALE;
+        if (!strcmp(el, "yscale"))
+            return X_YSCALE;
+        if (!strcmp(el, "xpts"))
+            return X_XPTS;
+        if (!strcmp(el, "ypts"))
+            return X_YPTS;
         return X_OTHER;
     default:
         return X_OTHER;
@@ -239,7 +290,8 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
         }
         if ((v = attr(atts, "time_units")))
             r->m->time_units = arena_strdup(&r->m->arena, v);
-        if ((v = attr(atts, "save_interval")) || (v = attr(atts, "save_step"))) {
+        if ((v = attr(atts, "save_interval")) ||
+            (v = attr(atts, "save_step"))) {
             if (!str_to_double(v, &r->m->saveper) || !isfinite(r->m->saveper))
                 xerr(r, cur_line(r), "save interval '%s' is not a number", v);
         }
@@ -253,8 +305,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
             /* A second model is a module definition; modules come later. */
             r->skip_model = true;
             r->stack[r->depth - 1] = X_OTHER;
-            xerr(r, cur_line(r),
-                 "modules are not supported yet (model '%s')",
+            xerr(r, cur_line(r), "modules are not supported yet (model '%s')",
                  (v = attr(atts, "name")) ? v : "?");
         }
         break;
@@ -300,8 +351,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
         break;
     case X_DIMS:
         if (r->stack[r->depth - 2] == X_VAR && r->var)
-            xerr(r, cur_line(r),
-                 "arrays are not supported yet (variable '%s')",
+            xerr(r, cur_line(r), "arrays are not supported yet (variable '%s')",
                  r->var->name);
         break;
     case X_OTHER:
@@ -455,8 +505,7 @@ static void gf_end(Reader *r)
     if (g->xpts) {
         int nx = parse_points(r, g->xpts, g->xsep, &gr->x);
         if (nx < 1) {
-            xerr(r, g->line,
-                 "graphical function of '%s': bad number in <xpts>",
+            xerr(r, g->line, "graphical function of '%s': bad number in <xpts>",
                  r->var->name);
             return;
         }
@@ -488,8 +537,7 @@ static void gf_end(Reader *r)
             gr->x[i] = ny == 1 ? g->xmin
                                : g->xmin + (g->xmax - g->xmin) * i / (ny - 1);
     } else {
-        xerr(r, g->line,
-             "graphical function of '%s' needs <xpts> or <xscale>",
+        xerr(r, g->line, "graphical function of '%s' needs <xpts> or <xscale>",
              r->var->name);
         return;
     }
@@ -534,7 +582,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
         if (r->dt_reciprocal && m->dt != 0)
             m->dt = 1.0 / m->dt;
         if (!isnan(m->dt) && !isfinite(m->dt))
-            xerr(r, cur_line(r), "dt is too large (reciprocal of a tiny number)");
+            xerr(r, cur_line(r),
+                 "dt is too large (reciprocal of a tiny number)");
         break;
     case X_SAVESTEP:
         m->saveper = number(r, "save step");
@@ -553,7 +602,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
         if (r->var && parent == X_VAR) {
             r->var->eqn = arena_strdup(&m->arena, tbuf_cstr(&r->text));
             if (r->adj.len) {
-                int *adj = arena_alloc(&m->arena, sizeof(int) * (size_t)r->adj.len);
+                int *adj =
+                    arena_alloc(&m->arena, sizeof(int) * (size_t)r->adj.len);
                 if (adj) {
                     memcpy(adj, r->adj.items, sizeof(int) * (size_t)r->adj.len);
                     r->var->adj = adj;
@@ -565,8 +615,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
         break;
     case X_INFLOW:
     case X_OUTFLOW:
-        if (r->var && r->var->kind == SD_STOCK)
-        {
+        if (r->var && r->var->kind == SD_STOCK) {
             struct NameVec *nv = k == X_INFLOW ? &r->in : &r->out;
             vec_push(nv, trimmed(r));
         }
@@ -599,18 +648,21 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
             SdVar *v = r->var;
             v->n_inflows = r->in.len;
             v->n_outflows = r->out.len;
-            v->inflows = arena_alloc(&m->arena, sizeof(char *) * (size_t)(r->in.len + 1));
-            v->outflows = arena_alloc(&m->arena, sizeof(char *) * (size_t)(r->out.len + 1));
+            v->inflows = arena_alloc(&m->arena,
+                                     sizeof(char *) * (size_t)(r->in.len + 1));
+            v->outflows = arena_alloc(&m->arena, sizeof(char *) *
+                                                     (size_t)(r->out.len + 1));
             if (v->inflows && r->in.len)
-                memcpy(v->inflows, r->in.items, sizeof(char *) * (size_t)r->in.len);
+                memcpy(v->inflows, r->in.items,
+                       sizeof(char *) * (size_t)r->in.len);
             if (v->outflows && r->out.len)
-                memcpy(v->outflows, r->out.items, sizeof(char *) * (size_t)r->out.len);
+                memcpy(v->outflows, r->out.items,
+                       sizeof(char *) * (size_t)r->out.len);
             if (!v->eqn && !v->gf && v->kind != SD_AUX)
                 xerr(r, v->decl_line, "%s '%s' has no equation",
                      v->kind == SD_STOCK ? "stock" : "flow", v->name);
             else if (!v->eqn && !v->gf && !r->gf_seen) /* else gf said why */
-                xerr(r, v->decl_line, "variable '%s' has no equation",
-                     v->name);
+                xerr(r, v->decl_line, "variable '%s' has no equation", v->name);
         }
         r->var = NULL;
         break;
@@ -710,8 +762,7 @@ int sd_model_from_xmile(const char *text, size_t len, const char *file,
         for (int i = 0; i < m->nvars; i++) {
             int j;
             if (thash_get(&seen, m->vars[i].ident, &j))
-                diags_add(d, DIAG_ERROR, m->file, m->vars[i].decl_line, 0,
-                          NULL,
+                diags_add(d, DIAG_ERROR, m->file, m->vars[i].decl_line, 0, NULL,
                           "duplicate variable '%s' (first defined on line "
                           "%d)",
                           m->vars[i].name, m->vars[j].decl_line);
@@ -748,9 +799,10 @@ int sd_model_load(const char *path, SdModel **out, TDiags *d)
     }
     const char *ext = strrchr(path, '.');
     const char *s = tbuf_cstr(&b);
-    bool xml = (ext && (!strcasecmp(ext, ".xmile") || !strcasecmp(ext, ".stmx") ||
-                        !strcasecmp(ext, ".itmx") || !strcasecmp(ext, ".xml"))) ||
-               strstr(s, "<xmile") != NULL;
+    bool xml =
+        (ext && (!strcasecmp(ext, ".xmile") || !strcasecmp(ext, ".stmx") ||
+                 !strcasecmp(ext, ".itmx") || !strcasecmp(ext, ".xml"))) ||
+        strstr(s, "<xmile") != NULL;
     if (!xml) {
         if (ext && !strcasecmp(ext, ".mdl"))
             diags_add(d, DIAG_ERROR, path, 0, 0, NULL,

@@ -81,8 +81,8 @@ static const MethodOverride METHOD_OVERRIDES[] = {
 };
 
 #define GOLDEN_DEFAULT_DIR "../shared/test-models" /* from the repo root */
-#define GOLDEN_REL_TOL 1e-3         /* relative tolerance on values */
-#define GOLDEN_ABS_TOL 1e-6         /* absolute floor, for values near 0 */
+#define GOLDEN_REL_TOL 1e-3 /* relative tolerance on values */
+#define GOLDEN_ABS_TOL 1e-6 /* absolute floor, for values near 0 */
 /* The references carry about six significant digits of each series, so a
  * value crossing zero keeps the rounding error of its neighbours (exp's
  * StockA is -2.52e-06 at the time it is exactly 0). The floor therefore
@@ -521,9 +521,8 @@ static bool values_match(double want, double got, double scale)
     if (isinf(want) || isinf(got))
         return want == got;
     double diff = fabs(want - got);
-    return diff <=
-           fmax(GOLDEN_REL_TOL * fmax(fabs(want), fabs(got)),
-                fmax(GOLDEN_ABS_TOL, GOLDEN_SCALE_TOL * scale));
+    return diff <= fmax(GOLDEN_REL_TOL * fmax(fabs(want), fabs(got)),
+                        fmax(GOLDEN_ABS_TOL, GOLDEN_SCALE_TOL * scale));
 }
 
 static double res_time(const SdResults *r, int row)
@@ -714,8 +713,8 @@ static bool golden_run(const GoldenCase *c, TBuf *why)
     RefTable t = {0};
     bool ok = false;
     SdRunOpts opts = {0}; /* the model's own method, the default step cap */
-    for (size_t i = 0;
-         i < sizeof METHOD_OVERRIDES / sizeof METHOD_OVERRIDES[0]; i++)
+    for (size_t i = 0; i < sizeof METHOD_OVERRIDES / sizeof METHOD_OVERRIDES[0];
+         i++)
         if (strcmp(METHOD_OVERRIDES[i].path, c->rel) == 0) {
             opts.method = METHOD_OVERRIDES[i].method;
             opts.method_given = true;
