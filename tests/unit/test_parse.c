@@ -270,7 +270,11 @@ static int parse_error(const char *text, char *out, size_t n, int *nerr)
     char src[2048];
     snprintf(src, sizeof src, "<aux name=\"x\">\n  <eqn>%s</eqn>\n</aux>\n",
              text);
-    SdSrcLoc loc = {"m.xmile", src, strlen(src), 2, 8};
+    SdSrcLoc loc = {.file = "m.xmile",
+                    .src = src,
+                    .src_len = strlen(src),
+                    .line = 2,
+                    .col = 8};
     Arena a;
     arena_init(&a);
     TDiags d = {0};
@@ -416,7 +420,7 @@ static void test_parse_error_caret_without_source(void **state)
     arena_init(&a);
     TDiags d = {0};
     SdExpr *e;
-    SdSrcLoc loc = {"m", NULL, 0, 4, 10};
+    SdSrcLoc loc = {.file = "m", .line = 4, .col = 10};
     assert_int_equal(sd_parse_expr(&a, "a + * b", &loc, &e, &d), T_EINPUT);
     char out[1024];
     u_format(&d, out, sizeof out);
