@@ -1129,8 +1129,10 @@ static bool lower_all(Ctx *c)
                 rate = in ? r : mk(c, SD_E_NEG, 1, 0);
             else
                 rate = mk_bin(c, in ? SD_OP_ADD : SD_OP_SUB, rate, r);
-            if (!in && rate->kind == SD_E_NEG && !rate->args[0])
-                rate->args[0] = r;
+            if (!rate)
+                return false; /* out of memory */
+            if (rate->kind == SD_E_NEG)
+                rate->args[0] = r; /* the first flow is an outflow */
             v = &c->v.items[i];
         }
         v = &c->v.items[i];
