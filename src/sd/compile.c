@@ -168,7 +168,9 @@ static const Builtin *builtin_find(const char *name)
     return NULL;
 }
 
-int sd_builtin_clock(const char *ident)
+/* A builtin that may be written without parentheses: TIME, DT,
+ * STARTTIME, STOPTIME, PI. */
+static bool bare_builtin(const char *ident)
 {
     const Builtin *b = builtin_find(ident);
     return b && (b->kind == B_TIME || b->kind == B_DT || b->kind == B_START ||
@@ -600,7 +602,7 @@ static SdExpr *lower(Ctx *c, SdExpr *e)
         int i = find_var(c, e->name);
         if (i < 0) {
             const Builtin *b = builtin_find(e->name);
-            if (b && sd_builtin_clock(e->name)) {
+            if (b && bare_builtin(e->name)) {
                 e->kind = SD_E_CALL;
                 e->nargs = 0;
                 return lower_call(c, e);
@@ -1171,18 +1173,12 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
             c.v.items[i].rate_slot = nslots++;
             nstocks++;
         }
-    /* A loop among auxiliaries shows in both orderings; check the one per
+    /* A loop among auxiliaries shows in both orderings; order the one per
      * step first so it is reported as the algebraic loop it is. */
-    if (!order(&c, PH_FLOW) || !order(&c, PH_INIT))
+    if (!order(&c, PH_FLOW))
         goto done;
     p = calloc(1, sizeof *p);
     if (!p)
-        goto done;
-    emit_stores(&c, PH_INIT);
-    p->init_code = finish_code(&c);
-    int max_stack = c.max_depth;
-    c.max_depth = 0;
-    if (!order(&c, PH_FLOW))
         goto done;
     for (int k = 0; k < c.order.len; k++) {
         CVar *v = &c.v.items[c.order.items[k]];
@@ -1197,14 +1193,15 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
         }
     }
     p->flow_code = finish_code(&c);
+    if (!order(&c, PH_INIT))
+        goto done;
+    emit_stores(&c, PH_INIT);
+    p->init_code = finish_code(&c);
     /* Post: compute every new value first, then store, so PREVIOUS of a
      * PREVIOUS sees the old value. */
-    int nposts = 0;
     for (int i = 0; i < c.v.len; i++)
-        if (c.v.items[i].post) {
+        if (c.v.items[i].post)
             emit_expr(&c, c.v.items[i].post, PH_FLOW);
-            nposts++;
-        }
     for (int k = 0; k < c.delays.len; k++) {
         emit_expr(&c, c.delays.items[k].input, PH_FLOW);
         emit(&c, SD_I_DPUSH, k);
@@ -1213,9 +1210,7 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
         if (c.v.items[i].post)
             emit(&c, SD_I_STORE, c.v.items[i].slot);
     p->post_code = finish_code(&c);
-    if (c.max_depth > max_stack)
-        max_stack = c.max_depth;
-    p->max_stack = max_stack + 4 + nposts;
+    p->max_stack = c.max_depth + 1; /* emit() tracked all three programs */
     p->nslots = nslots;
     p->nconsts = c.consts.len;
     p->consts = malloc(sizeof(double) * (size_t)(c.consts.len + 1));

@@ -55,12 +55,6 @@ void sd_lex_init(SdLexer *lx, const char *text, size_t len);
 SdTok sd_lex_next(SdLexer *lx);
 const char *sd_tok_name(SdTok t);
 
-/* ---- names ------------------------------------------------------------ */
-
-/* True when the canonical name is one of the builtins that read the clock
- * (time, dt, starttime, stoptime) and so may be used without parentheses. */
-int sd_builtin_clock(const char *ident);
-
 #endif
 
 /* ---- bytecode (compile.c emits, vm.c executes) ------------------------- */

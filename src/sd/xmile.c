@@ -82,9 +82,8 @@ typedef struct Reader {
     } in, out;           /* inflows, outflows of the current stock */
     VEC(int) nonneg_set; /* per var: -1 default, 0 off, 1 on */
     long loc_off;        /* locate(): offset scanned up to */
-    long loc_ls;         /* locate(): start of that line */
     int loc_line;        /* locate(): its line number */
-    int loc_chars;       /* locate(): characters from loc_ls to loc_off */
+    int loc_chars;       /* locate(): characters from line start to loc_off */
     VEC(int) adj;        /* entity widths in the current <eqn> */
 } Reader;
 
@@ -360,8 +359,6 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
                 xerr(r, cur_line(r),
                      "modules are not supported yet (module '%s')",
                      (v = attr(atts, "name")) ? v : "?");
-            else if (!strcmp(el, "conveyor") || !strcmp(el, "queue"))
-                xerr(r, cur_line(r), "%ss are not supported", el);
         }
         if (r->depth >= 2 && r->stack[r->depth - 2] == X_VAR &&
             (!strcmp(el, "conveyor") || !strcmp(el, "queue")))
@@ -424,7 +421,7 @@ static void locate(Reader *r, long off, int *line, int *col)
     if (off < 0 || (size_t)off > m->src_len)
         off = 0;
     if (off < r->loc_off) {
-        r->loc_off = r->loc_ls = 0;
+        r->loc_off = 0;
         r->loc_line = 1;
         r->loc_chars = 0;
     }
@@ -432,7 +429,7 @@ static void locate(Reader *r, long off, int *line, int *col)
     for (long i = r->loc_off; i < off; i++)
         if (m->src[i] == '\n') {
             r->loc_line++;
-            r->loc_ls = from = i + 1;
+            from = i + 1;
             r->loc_chars = 0;
         }
     r->loc_chars += str_utf8_count(m->src + from, (size_t)(off - from));
