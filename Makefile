@@ -50,7 +50,12 @@ deps:
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALLCFLAGS) $(FILE_CFLAGS) -MMD -MP -c $< -o $@
+
+# The VM's computed gotos must stay one indirect jump per opcode: GCC's
+# cross-jumping and GCSE merge them into one shared jump, which the branch
+# predictor cannot learn (the trick CPython's interpreter loop uses too).
+$(B)/obj/src/sd/vm.o: FILE_CFLAGS = -fno-crossjumping -fno-gcse
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

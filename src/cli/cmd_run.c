@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sd/sd.h"
 
@@ -170,24 +171,22 @@ static void put_field(FILE *f, const char *s, Format fmt)
     }
 }
 
-static int write_results(FILE *f, const SdResults *r, const int *cols,
-                         int ncols, Format fmt)
+static int write_results(FILE *f, const SdResults *r, Format fmt)
 {
     if (fmt == FMT_JSON) {
         fputs("{\"columns\": [", f);
-        for (int c = 0; c < ncols; c++) {
+        for (int c = 0; c < r->ncols; c++) {
             if (c)
                 fputs(", ", f);
-            put_json_string(f, r->names[cols[c]]);
+            put_json_string(f, r->names[c]);
         }
         fputs("],\n \"rows\": [\n", f);
         for (int i = 0; i < r->nrows; i++) {
             fputs("  [", f);
-            for (int c = 0; c < ncols; c++) {
+            for (int c = 0; c < r->ncols; c++) {
                 if (c)
                     fputs(", ", f);
-                put_num(f,
-                        r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]],
+                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)c],
                         true);
             }
             fputs(i + 1 < r->nrows ? "],\n" : "]\n", f);
@@ -195,18 +194,17 @@ static int write_results(FILE *f, const SdResults *r, const int *cols,
         fputs(" ]}\n", f);
     } else {
         char sep = fmt == FMT_CSV ? ',' : '\t';
-        for (int c = 0; c < ncols; c++) {
+        for (int c = 0; c < r->ncols; c++) {
             if (c)
                 fputc(sep, f);
-            put_field(f, r->names[cols[c]], fmt);
+            put_field(f, r->names[c], fmt);
         }
         fputc('\n', f);
         for (int i = 0; i < r->nrows; i++) {
-            for (int c = 0; c < ncols; c++) {
+            for (int c = 0; c < r->ncols; c++) {
                 if (c)
                     fputc(sep, f);
-                put_num(f,
-                        r->data[(size_t)i * (size_t)r->ncols + (size_t)cols[c]],
+                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)c],
                         false);
             }
             fputc('\n', f);
@@ -215,40 +213,48 @@ static int write_results(FILE *f, const SdResults *r, const int *cols,
     return ferror(f) ? T_EINTERNAL : T_OK;
 }
 
-/* Chooses the columns: Time, then the --vars names or all variables. */
-static int pick_columns(const SdResults *r, const char *vars, int **cols,
-                        int *ncols)
+/* Resolves the --vars names to the program's variables, in the order
+ * given, so the run saves only those. */
+static int pick_vars(const SdProgram *p, const char *vars, int **out, int *n)
 {
-    *cols = malloc(sizeof(int) * (size_t)(r->ncols + 1));
-    if (!*cols)
-        return EXIT_INTERNAL;
-    int n = 0;
-    (*cols)[n++] = 0;
-    if (!vars) {
-        for (int c = 1; c < r->ncols; c++)
-            (*cols)[n++] = c;
-        *ncols = n;
+    *out = NULL;
+    *n = 0;
+    if (!vars)
         return EXIT_OK;
-    }
-    const char *p = vars;
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char *name = strndup(p, len);
-        if (!name)
+    int cap = 1;
+    for (const char *q = vars; *q; q++)
+        cap += *q == ',';
+    int *idx = malloc(sizeof(int) * (size_t)cap);
+    if (!idx)
+        return EXIT_INTERNAL;
+    const char *q = vars;
+    int count = 0;
+    for (;;) {
+        const char *comma = strchr(q, ',');
+        size_t len = comma ? (size_t)(comma - q) : strlen(q);
+        char *name = strndup(q, len);
+        if (!name) {
+            free(idx);
             return EXIT_INTERNAL;
-        int c = sd_results_find(r, name);
-        if (c < 0) {
+        }
+        int v = sd_program_find(p, name);
+        if (v < 0 && !strcasecmp(name, "time")) {
+            free(name); /* Time is always the first column */
+        } else if (v < 0) {
             cli_error("--vars: unknown variable '%s'", name);
             free(name);
+            free(idx);
             return EXIT_INPUT;
+        } else {
+            free(name);
+            idx[count++] = v;
         }
-        free(name);
-        if (c > 0 && n <= r->ncols)
-            (*cols)[n++] = c;
-        p += len + (comma ? 1 : 0);
+        if (!comma)
+            break;
+        q = comma + 1;
     }
-    *ncols = n;
+    *out = idx;
+    *n = count;
     return EXIT_OK;
 }
 
@@ -269,18 +275,21 @@ int cmd_run(int argc, char **argv)
     SdModel *m = NULL;
     SdProgram *p = NULL;
     SdResults *r = NULL;
-    int *cols = NULL, ncols = 0;
+    int *vars = NULL, nvars = 0;
     int rc = load_and_compile(a.model, &a, &m, &p, &d);
-    if (!rc)
+    if (!rc) {
+        ex = pick_vars(p, a.vars, &vars, &nvars);
+        if (ex)
+            goto done;
+        a.opts.vars = vars;
+        a.opts.nvars = nvars;
         rc = sd_run(p, &a.opts, &r, &d);
+    }
     if (rc) {
         cli_print_diags(&d);
         ex = exit_for(rc);
         goto done;
     }
-    ex = pick_columns(r, a.vars, &cols, &ncols);
-    if (ex)
-        goto done;
     FILE *f = stdout;
     if (a.out && strcmp(a.out, "-")) {
         f = fopen(a.out, "w");
@@ -290,7 +299,7 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
     }
-    if (write_results(f, r, cols, ncols, a.format) || fflush(f)) {
+    if (write_results(f, r, a.format) || fflush(f)) {
         cli_error("cannot write the results: %s", strerror(errno));
         ex = EXIT_INTERNAL;
     }
@@ -299,7 +308,7 @@ int cmd_run(int argc, char **argv)
         ex = EXIT_INTERNAL;
     }
 done:
-    free(cols);
+    free(vars);
     sd_results_free(r);
     sd_program_free(p);
     sd_model_free(m);

@@ -817,26 +817,35 @@ static void emit_bin(Ctx *c, const SdExpr *e, Phase ph)
         [SD_OP_EQ] = SD_I_EQ,   [SD_OP_NE] = SD_I_NE,   [SD_OP_LT] = SD_I_LT,
         [SD_OP_LE] = SD_I_LE,   [SD_OP_GT] = SD_I_GT,   [SD_OP_GE] = SD_I_GE,
         [SD_OP_AND] = SD_I_AND, [SD_OP_OR] = SD_I_OR};
-    emit_expr(c, e->args[0], ph);
-    const SdExpr *r = e->args[1];
-    if (r->kind == SD_E_VAR && r->ref >= 0) {
-        int slot = c->v.items[r->ref].slot;
-        switch (e->op) {
-        case SD_OP_ADD:
-            emit(c, SD_I_LOADC_ADD, slot);
-            return;
-        case SD_OP_SUB:
-            emit(c, SD_I_LOADC_SUB, slot);
-            return;
-        case SD_OP_MUL:
-            emit(c, SD_I_LOADC_MUL, slot);
-            return;
-        case SD_OP_DIV:
-            emit(c, SD_I_LOADC_DIV, slot);
-            return;
-        default:
-            break;
-        }
+    /* Fused forms for the four arithmetic operators when one operand is
+     * a variable or a number: one instruction instead of two. + and * are
+     * commutative in IEEE arithmetic, so a leaf on the left can move. */
+    static const SdOpcode by_slot[] = {[SD_OP_ADD] = SD_I_LOADC_ADD,
+                                       [SD_OP_SUB] = SD_I_LOADC_SUB,
+                                       [SD_OP_MUL] = SD_I_LOADC_MUL,
+                                       [SD_OP_DIV] = SD_I_LOADC_DIV};
+    static const SdOpcode by_const[] = {[SD_OP_ADD] = SD_I_KADD,
+                                        [SD_OP_SUB] = SD_I_KSUB,
+                                        [SD_OP_MUL] = SD_I_KMUL,
+                                        [SD_OP_DIV] = SD_I_KDIV};
+    const SdExpr *l = e->args[0], *r = e->args[1];
+    bool arith = e->op <= SD_OP_DIV;
+    bool leaf_r = r->kind == SD_E_NUM || (r->kind == SD_E_VAR && r->ref >= 0);
+    bool leaf_l = l->kind == SD_E_NUM || (l->kind == SD_E_VAR && l->ref >= 0);
+    if (arith && !leaf_r && leaf_l &&
+        (e->op == SD_OP_ADD || e->op == SD_OP_MUL)) {
+        const SdExpr *t = l;
+        l = r;
+        r = t;
+        leaf_r = true;
+    }
+    emit_expr(c, l, ph);
+    if (arith && leaf_r) {
+        if (r->kind == SD_E_NUM)
+            emit(c, by_const[e->op], konst(c, r->num));
+        else
+            emit(c, by_slot[e->op], c->v.items[r->ref].slot);
+        return;
     }
     emit_expr(c, r, ph);
     emit(c, ops[e->op], 0);
@@ -1316,6 +1325,20 @@ void sd_program_free(SdProgram *p)
 int sd_program_nvars(const SdProgram *p)
 {
     return p->nout;
+}
+
+int sd_program_find(const SdProgram *p, const char *name)
+{
+    char *id = sd_canon_name(NULL, name, strlen(name));
+    int found = -1;
+    for (int i = 0; id && i < p->nout && found < 0; i++) {
+        char *c = sd_canon_name(NULL, p->out_name[i], strlen(p->out_name[i]));
+        if (c && !strcmp(c, id))
+            found = i;
+        free(c);
+    }
+    free(id);
+    return found;
 }
 
 const char *sd_program_var_name(const SdProgram *p, int i)

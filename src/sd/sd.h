@@ -164,11 +164,15 @@ int sd_program_nvars(const SdProgram *p);
 /* Writes a listing of the program's bytecode (for tests and debugging). */
 void sd_program_disasm(const SdProgram *p, TBuf *out);
 const char *sd_program_var_name(const SdProgram *p, int i);
+/* Index of a reported variable by any spelling of its name, or -1. */
+int sd_program_find(const SdProgram *p, const char *name);
 
 typedef struct SdRunOpts {
     SdMethod method;   /* integration method */
     bool method_given; /* false: use the model's own */
     long max_steps;    /* refuse runs longer than this (0: 10^9) */
+    const int *vars;   /* variables to save (sd_program_find), or NULL */
+    int nvars;         /* how many; only these are stored per row */
 } SdRunOpts;
 
 typedef struct SdResults {

@@ -98,6 +98,10 @@ const char *sd_tok_name(SdTok t);
     X(LOADC_MUL, 1, 1, "x * slot a (fused)")                                   \
     X(LOADC_SUB, 1, 1, "x - slot a (fused)")                                   \
     X(LOADC_DIV, 1, 1, "x / slot a (fused)")                                   \
+    X(KADD, 1, 1, "x + consts[a] (fused)")                                     \
+    X(KMUL, 1, 1, "x * consts[a] (fused)")                                     \
+    X(KSUB, 1, 1, "x - consts[a] (fused)")                                     \
+    X(KDIV, 1, 1, "x / consts[a] (fused)")                                     \
     X(END, 0, 0, "stop")
 
 typedef enum {

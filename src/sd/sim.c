@@ -87,7 +87,22 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
                  : every_f > (double)nsteps ? nsteps + 1
                                             : (long)every_f;
     long nrows = nsteps / every + 1;
-    int ncols = p->nout + 1;
+    /* The slots saved in each row, after Time: the chosen variables or all
+     * of them. Only these are stored, so a large model can be run for a
+     * few variables without holding every value it computes. */
+    int nsave = p->nout;
+    const int *pick = NULL;
+    if (o && o->vars) {
+        for (int i = 0; i < o->nvars; i++)
+            if (o->vars[i] < 0 || o->vars[i] >= p->nout) {
+                diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
+                          "no variable number %d to save", o->vars[i]);
+                return T_EUSAGE;
+            }
+        nsave = o->nvars;
+        pick = o->vars;
+    }
+    int ncols = nsave + 1;
     if ((size_t)nrows * (size_t)ncols > SD_MAX_SAVED) {
         diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
                   "the run would save %ld rows of %d values, too many; "
@@ -96,13 +111,14 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         return T_EINPUT;
     }
     SdResults *r = calloc(1, sizeof *r);
+    int *save_slot = malloc(sizeof(int) * (size_t)(nsave + 1));
     double *slots = calloc((size_t)p->nslots, sizeof(double));
     double *stack = calloc((size_t)p->max_stack + 1, sizeof(double));
     double *y0 = calloc((size_t)p->nstocks + 1, sizeof(double));
     double *acc = calloc((size_t)p->nstocks + 1, sizeof(double));
     SdDelayBuf *delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
     int rc = T_OK;
-    if (!r || !slots || !stack || !y0 || !acc || !delays) {
+    if (!r || !save_slot || !slots || !stack || !y0 || !acc || !delays) {
         rc = T_EINTERNAL;
         goto done;
     }
@@ -115,8 +131,11 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         goto done;
     }
     r->names[0] = strdup("Time");
-    for (int i = 0; i < p->nout; i++)
-        r->names[i + 1] = strdup(p->out_name[i]);
+    for (int i = 0; i < nsave; i++) {
+        int v = pick ? pick[i] : i;
+        save_slot[i] = p->out_slot[v];
+        r->names[i + 1] = strdup(p->out_name[v]);
+    }
 
     SdVm vm = {.slots = slots,
                .consts = p->consts,
@@ -137,8 +156,8 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         if (step % every == 0 && r->nrows < nrows) {
             double *row = r->data + (size_t)r->nrows * (size_t)ncols;
             row[0] = t;
-            for (int i = 0; i < p->nout; i++)
-                row[i + 1] = slots[p->out_slot[i]];
+            for (int i = 0; i < nsave; i++)
+                row[i + 1] = slots[save_slot[i]];
             r->nrows++;
         }
         if (step >= nsteps)
@@ -150,6 +169,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
             integrate_rk(p, &vm, t, p->dt, method == SD_RK4, y0, acc);
     }
 done:
+    free(save_slot);
     free(slots);
     free(stack);
     free(y0);

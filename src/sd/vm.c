@@ -381,6 +381,26 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
             sp[-1] /= s[A];
             NEXT;
         }
+        CASE(KADD)
+        {
+            sp[-1] += k[A];
+            NEXT;
+        }
+        CASE(KMUL)
+        {
+            sp[-1] *= k[A];
+            NEXT;
+        }
+        CASE(KSUB)
+        {
+            sp[-1] -= k[A];
+            NEXT;
+        }
+        CASE(KDIV)
+        {
+            sp[-1] /= k[A];
+            NEXT;
+        }
         CASE(END)
         {
             return;
