@@ -25,6 +25,10 @@ grep -q '^15,' "$tmp/out" || fail "last saved time 15 missing"
 expect_rc 0 "run tsv" "$T" run "$model" --format tsv --vars 'crisis cases,Prevention_Spend'
 [ "$(head -1 "$tmp/out")" = "$(printf 'Time\tCrisis Cases\tprevention spend')" ] || fail "tsv header: $(head -1 "$tmp/out")"
 
+# --vars keeps the order asked; Time is always first and never twice.
+expect_rc 0 "run --vars order" "$T" run "$model" --vars 'budget,TIME,Crisis Cases'
+[ "$(head -1 "$tmp/out")" = "Time,budget,Crisis Cases" ] || fail "--vars order: $(head -1 "$tmp/out")"
+
 expect_rc 0 "run json" "$T" run "$model" --format json --vars budget
 head -1 "$tmp/out" | grep -q '^{"columns": \["Time", "budget"\],' || fail "json head: $(head -1 "$tmp/out")"
 grep -q '^  \[0, 12000000\],' "$tmp/out" || fail "json first row"

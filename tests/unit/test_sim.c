@@ -421,6 +421,48 @@ static void test_program_runs_twice(void **state)
     sd_results_free(b);
 }
 
+/* Only the chosen variables are saved, in the order asked; a variable
+ * number the program does not have is refused. */
+static void test_save_chosen_vars(void **state)
+{
+    (void)state;
+    static const char vars[] = "<aux name=\"a\"><eqn>TIME</eqn></aux>\n"
+                               "<aux name=\"b\"><eqn>2 * TIME</eqn></aux>\n"
+                               "<aux name=\"c\"><eqn>3 * TIME</eqn></aux>";
+    char *xml = u_xmile(0, 2, 1, NULL, vars);
+    TDiags d = {0};
+    SdModel *m = NULL;
+    SdProgram *p = NULL;
+    SdResults *r = NULL;
+    assert_int_equal(sd_model_from_xmile(xml, strlen(xml), "t.xmile", &m, &d),
+                     T_OK);
+    assert_int_equal(sd_compile(m, &p, &d), T_OK);
+    int pick[2] = {sd_program_find(p, "C"), sd_program_find(p, "a")};
+    assert_int_equal(pick[0], 2);
+    assert_int_equal(pick[1], 0);
+    assert_int_equal(sd_program_find(p, "nosuch"), -1);
+    SdRunOpts o = {.vars = pick, .nvars = 2};
+    assert_int_equal(sd_run(p, &o, &r, &d), T_OK);
+    assert_int_equal(r->ncols, 3);
+    assert_string_equal(r->names[0], "Time");
+    assert_string_equal(r->names[1], "c");
+    assert_string_equal(r->names[2], "a");
+    assert_int_equal(r->nrows, 3);
+    assert_close_tol(r->data[2 * 3 + 1], 6, 1e-12, 1e-12);
+    assert_close_tol(r->data[2 * 3 + 2], 2, 1e-12, 1e-12);
+    sd_results_free(r);
+    r = NULL;
+    int bad[1] = {7};
+    SdRunOpts ob = {.vars = bad, .nvars = 1};
+    assert_int_equal(sd_run(p, &ob, &r, &d), T_EUSAGE);
+    assert_null(r);
+    assert_int_equal(d.errors, 1);
+    sd_program_free(p);
+    sd_model_free(m);
+    diags_free(&d);
+    free(xml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_too_many_rows_refused),
         cmocka_unit_test(test_bad_specs_refused),
         cmocka_unit_test(test_program_runs_twice),
+        cmocka_unit_test(test_save_chosen_vars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
