@@ -29,7 +29,7 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c)
+LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c src/api/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GOLD_SRC := $(wildcard tests/golden/test_*.c)

@@ -6,11 +6,11 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "cli.h"
 
+#include "territory.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TERRITORY_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("territory %s\n", TERRITORY_VERSION);
+        printf("territory %s\n", territory_version());
         return EXIT_OK;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
