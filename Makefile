@@ -9,7 +9,7 @@ ifeq ($(origin CC),default)
 CC      := gcc
 endif
 B       ?= build
-PKGS    := expat
+PKGS    := expat jansson
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
 ifneq ($(CI),)
@@ -19,7 +19,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 ALLCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
             $(CFLAGS) -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lexpat) -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lexpat -ljansson) -lm -lpthread
 TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ifeq ($(SANITIZER),address)
@@ -29,7 +29,7 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c src/api/*.c)
+LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c src/map/*.c src/api/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GOLD_SRC := $(wildcard tests/golden/test_*.c)

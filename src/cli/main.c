@@ -22,6 +22,13 @@ static void usage(FILE *f)
           "                 simulate a model and print one row per saved time\n"
           "  check MODEL    report every problem in a model as "
           "file:line:col: message\n"
+          "  loops MAP_OR_MODEL [--format text|json] [--max N] "
+          "[--budget SECONDS]\n"
+          "                 [--leverage]\n"
+          "                 every feedback loop of a map (workspace JSON) or "
+          "model,\n"
+          "                 shortest first, with polarity R/B/?, and each "
+          "factor's leverage\n"
           "  version        print the version\n"
           "\n"
           "exit codes: 0 success, 1 bad input, 2 usage error, 3 internal "
@@ -85,6 +92,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 2, argv + 2);
+    if (!strcmp(cmd, "loops"))
+        return cmd_loops(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("territory %s\n", territory_version());
         return EXIT_OK;

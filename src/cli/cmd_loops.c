@@ -1,0 +1,213 @@
+/*
+ * cmd_loops.c - `territory loops`: every feedback loop of a map (a
+ * workspace export document) or of a model's variables, with polarity,
+ * length and delay, and optionally each factor's leverage.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "map/map.h"
+
+#define MAP_FILE_MAX ((size_t)256 << 20)
+
+static char pol_char(MapPolarity p)
+{
+    return p == MAP_POS ? 'R' : p == MAP_NEG ? 'B' : '?';
+}
+
+/* Reads FILE as a map when it is JSON, else as a model. */
+static int load_graph(const char *path, MapGraph **g, TDiags *d)
+{
+    const char *ext = strrchr(path, '.');
+    if (ext && !strcasecmp(ext, ".json")) {
+        TBuf b = {0};
+        if (tbuf_read_file(&b, path, MAP_FILE_MAX)) {
+            diags_add(d, DIAG_ERROR, path, 0, 0, NULL, "cannot read: %s",
+                      strerror(errno));
+            tbuf_free(&b);
+            return T_EINPUT;
+        }
+        int rc = map_graph_from_json(b.data ? b.data : "", b.len, path, g, d);
+        tbuf_free(&b);
+        return rc;
+    }
+    SdModel *m = NULL;
+    int rc = sd_model_load(path, &m, d);
+    if (rc == T_OK)
+        rc = map_graph_from_model(m, g, d);
+    sd_model_free(m);
+    return rc;
+}
+
+static json_t *loops_json(const MapGraph *g, const MapLoops *l,
+                          const MapLeverage *lev)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "count", json_integer(l->count));
+    json_object_set_new(root, "exact", json_boolean(l->exact));
+    json_object_set_new(root, "listed", json_integer(l->listed));
+    json_t *arr = json_array();
+    int nr = 0, nb = 0, nu = 0;
+    for (int i = 0; i < l->listed; i++) {
+        const MapLoop *lp = &l->loops[i];
+        json_t *o = json_object();
+        char pol[2] = {pol_char(lp->polarity), 0};
+        int *num = lp->polarity == MAP_POS   ? &nr
+                   : lp->polarity == MAP_NEG ? &nb
+                                             : &nu;
+        char id[32];
+        snprintf(id, sizeof id, "%s%d", pol, ++*num);
+        json_object_set_new(o, "id", json_string(id));
+        json_object_set_new(o, "polarity", json_string(pol));
+        json_object_set_new(o, "length", json_integer(lp->length));
+        json_object_set_new(o, "delay", json_boolean(lp->delay));
+        json_t *nodes = json_array();
+        for (int k = 0; k < lp->length; k++)
+            json_array_append_new(nodes, json_string(g->names[lp->nodes[k]]));
+        json_object_set_new(o, "nodes", nodes);
+        json_array_append_new(arr, o);
+    }
+    json_object_set_new(root, "loops", arr);
+    if (lev) {
+        json_t *f = json_array();
+        for (int v = 0; v < g->nnodes; v++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(g->names[v]));
+            json_object_set_new(o, "loops", json_integer(l->through[v]));
+            json_object_set_new(o, "in", json_integer(lev->in_degree[v]));
+            json_object_set_new(o, "out", json_integer(lev->out_degree[v]));
+            json_object_set_new(o, "betweenness",
+                                json_real(lev->betweenness[v]));
+            json_object_set_new(o, "component",
+                                json_integer(lev->component[v]));
+            json_array_append_new(f, o);
+        }
+        json_object_set_new(root, "factors", f);
+    }
+    return root;
+}
+
+static void loops_text(FILE *f, const MapGraph *g, const MapLoops *l,
+                       const MapLeverage *lev)
+{
+    fprintf(f, "%lld loop%s%s", l->count, l->count == 1 ? "" : "s",
+            l->exact ? "" : " at least (counting stopped at the time budget)");
+    if (l->listed < l->count)
+        fprintf(f, "; the %d shortest listed", l->listed);
+    fputc('\n', f);
+    int nr = 0, nb = 0, nu = 0;
+    for (int i = 0; i < l->listed; i++) {
+        const MapLoop *lp = &l->loops[i];
+        int *num = lp->polarity == MAP_POS   ? &nr
+                   : lp->polarity == MAP_NEG ? &nb
+                                             : &nu;
+        char id[32];
+        snprintf(id, sizeof id, "%c%d", pol_char(lp->polarity), ++*num);
+        fprintf(f, "%-6s length %-3d %-6s ", id, lp->length,
+                lp->delay ? "delay" : "");
+        for (int k = 0; k < lp->length; k++)
+            fprintf(f, "%s -> ", g->names[lp->nodes[k]]);
+        fprintf(f, "%s\n", g->names[lp->nodes[0]]);
+    }
+    if (lev) {
+        fprintf(f, "\n%-10s %4s %4s %12s %5s  %s\n", "loops", "in", "out",
+                "betweenness", "scc", "factor");
+        for (int v = 0; v < g->nnodes; v++)
+            fprintf(f, "%-10lld %4d %4d %12.2f %5d  %s\n", l->through[v],
+                    lev->in_degree[v], lev->out_degree[v], lev->betweenness[v],
+                    lev->component[v], g->names[v]);
+    }
+}
+
+int cmd_loops(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool json = false, leverage = false;
+    long max = 1000;
+    double budget = 60;
+    for (int i = 0; i < argc; i++) {
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--format")) {
+            if (val && !strcmp(val, "json"))
+                json = true;
+            else if (!val || strcmp(val, "text")) {
+                cli_error("--format takes text or json");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--max")) {
+            if (!val || !str_to_int(val, 0, 10000000, &max)) {
+                cli_error("--max takes a number of loops from 0 to 10000000");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--budget")) {
+            if (!val || !str_to_double(val, &budget) || !(budget > 0)) {
+                cli_error("--budget takes a positive number of seconds");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--leverage")) {
+            leverage = true;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("unknown option '%s'", argv[i]);
+            return EXIT_USAGE;
+        } else if (path) {
+            cli_error("more than one map or model given");
+            return EXIT_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        cli_error("usage: territory loops MAP_OR_MODEL [--format text|json] "
+                  "[--max N] [--budget SECONDS] [--leverage]");
+        return EXIT_USAGE;
+    }
+    TDiags d = {0};
+    MapGraph *g = NULL;
+    MapLoops *l = NULL;
+    MapLeverage *lev = NULL;
+    int ex = EXIT_OK;
+    int rc = load_graph(path, &g, &d);
+    if (rc == T_OK) {
+        MapLoopOpts o = {(int)max, budget};
+        rc = map_loops_find(g, &o, &l);
+    }
+    if (rc == T_OK && leverage)
+        rc = map_leverage(g, &lev);
+    if (rc) {
+        cli_print_diags(&d);
+        if (rc != T_EINPUT && !d.len)
+            cli_error("out of memory");
+        ex = rc == T_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
+    } else if (json) {
+        json_t *root = loops_json(g, l, lev);
+        char *s =
+            root ? json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII) : NULL;
+        if (s) {
+            puts(s);
+            free(s);
+        } else {
+            cli_error("out of memory");
+            ex = EXIT_INTERNAL;
+        }
+        json_decref(root);
+    } else {
+        loops_text(stdout, g, l, lev);
+    }
+    if (fflush(stdout) && ex == EXIT_OK) {
+        cli_error("cannot write the output: %s", strerror(errno));
+        ex = EXIT_INTERNAL;
+    }
+    map_leverage_free(lev);
+    map_loops_free(l);
+    map_graph_free(g);
+    diags_free(&d);
+    return ex;
+}

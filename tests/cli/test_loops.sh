@@ -1,0 +1,65 @@
+#!/bin/sh
+# End-to-end tests of `territory loops` on a map document and on a model.
+set -u
+T=${TERRITORY:-build/territory}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+run() { # expected-rc what command...
+    want=$1; what=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
+}
+
+# The demand-spend cycle as a map: demand and spend, prevention, crisis.
+cat >"$tmp/map.json" <<'JSON'
+{"items": [
+  {"id": "d", "title": "crisis demand"},
+  {"id": "s", "title": "crisis spend"},
+  {"id": "p", "title": "prevention spend"},
+  {"id": "w", "title": "waiting lists"}
+ ],
+ "links": [
+  {"from": "d", "to": "s", "polarity": "+"},
+  {"from": "s", "to": "p", "polarity": "-"},
+  {"from": "p", "to": "d", "polarity": "-", "delay": true},
+  {"from": "d", "to": "w", "polarity": "+"},
+  {"from": "w", "to": "d", "polarity": "-"},
+  {"from": "w", "to": "w", "polarity": "?"}
+ ]}
+JSON
+run 0 "loops text" "$T" loops "$tmp/map.json"
+grep -q '^3 loops$' "$tmp/out" || fail "count line: $(head -1 "$tmp/out")"
+grep -q '^?1 .*length 1 .*waiting lists -> waiting lists$' "$tmp/out" || fail "self-loop: $(cat "$tmp/out")"
+grep -q '^B1 .*length 2 .*crisis demand -> waiting lists -> crisis demand$' "$tmp/out" || fail "balancing loop: $(cat "$tmp/out")"
+grep -q '^R1 .*length 3 .*delay .*crisis demand -> crisis spend -> prevention spend -> crisis demand$' "$tmp/out" || fail "vicious cycle: $(cat "$tmp/out")"
+
+run 0 "loops json --max 1" "$T" loops "$tmp/map.json" --format json --max 1
+tr -d ' \n' <"$tmp/out" >"$tmp/flat"
+grep -q '"count":3,"exact":true,"listed":1,"loops":\[{"id":"?1","polarity":"?","length":1,"delay":false,"nodes":\["waitinglists"\]}\]' "$tmp/flat" || fail "json: $(cat "$tmp/flat")"
+
+run 0 "leverage" "$T" loops "$tmp/map.json" --leverage --format json
+tr -d ' \n' <"$tmp/out" >"$tmp/flat"
+grep -q '{"name":"crisisdemand","loops":2,"in":2,"out":2,"betweenness":' "$tmp/flat" || fail "leverage: $(cat "$tmp/flat")"
+
+# A model: the demo's vicious cycle is found and reinforcing.
+run 0 "loops model" "$T" loops models/demand-spend.xmile
+grep -q '^R[0-9]* .*length 6 .*Crisis Cases -> crisis spend -> prevention spend -> prevention capacity -> prevention coverage -> escalation -> Crisis Cases$' "$tmp/out" || fail "model loop: $(cat "$tmp/out")"
+
+# Bad input names the field or the JSON position.
+printf '{"items": [{"id": "a"}], "links": [{"from": "a", "to": "zz"}]}' >"$tmp/bad.json"
+run 1 "unknown item" "$T" loops "$tmp/bad.json"
+grep -q "bad.json: links\[0\].to: unknown item 'zz'" "$tmp/err" || fail "unknown item message: $(cat "$tmp/err")"
+printf '{"items": [\n  {"id": "a"},\n]}' >"$tmp/broken.json"
+run 1 "malformed json" "$T" loops "$tmp/broken.json"
+grep -q 'broken.json:3:1: malformed JSON' "$tmp/err" || fail "json message: $(cat "$tmp/err")"
+run 2 "bad --max" "$T" loops "$tmp/map.json" --max lots
+run 2 "no file" "$T" loops
+
+if [ "$fails" -ne 0 ]; then
+    echo "loops cli: $fails failed"
+    exit 1
+fi
+echo "loops cli: all passed"
