@@ -97,7 +97,9 @@ static void loops_text(FILE *f, const MapGraph *g, const MapLoops *l,
 {
     fprintf(f, "%lld loop%s%s", l->count, l->count == 1 ? "" : "s",
             l->exact ? "" : " at least (counting stopped at the time budget)");
-    if (l->listed < l->count)
+    if (l->listed == 0 && l->count > 0)
+        fprintf(f, "; none listed");
+    else if (l->listed < l->count)
         fprintf(f, "; the %d shortest listed", l->listed);
     fputc('\n', f);
     int nr = 0, nb = 0, nu = 0;
