@@ -15,6 +15,7 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_loops(int argc, char **argv);
+int cmd_dominance(int argc, char **argv);
 
 /* Prints diagnostics to stderr as file:line:col: message, line, caret. */
 void cli_print_diags(const TDiags *d);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -210,6 +211,229 @@ int cmd_loops(int argc, char **argv)
     map_leverage_free(lev);
     map_loops_free(l);
     map_graph_free(g);
+    diags_free(&d);
+    return ex;
+}
+
+/* ---- territory dominance ---------------------------------------------- */
+
+/* A loop's polarity from its LTM scores: reinforcing when never negative,
+ * balancing when never positive, '?' when it changes sign or is never
+ * active. */
+static MapPolarity ltm_polarity(const SdLtm *t, int i)
+{
+    bool pos = false, neg = false;
+    for (int r = 0; r < t->nrows; r++) {
+        double s = t->score[(size_t)r * t->nloops + i];
+        pos |= s > 0;
+        neg |= s < 0;
+    }
+    return pos && !neg ? MAP_POS : neg && !pos ? MAP_NEG : MAP_UNKNOWN;
+}
+
+/* Index of the loop with the largest relative score at row r, or -1. */
+static int dominant(const SdLtm *t, int r)
+{
+    int best = -1;
+    double bv = 0;
+    for (int i = 0; i < t->nloops; i++) {
+        double v = fabs(t->relative[(size_t)r * t->nloops + i]);
+        if (v > bv) {
+            bv = v;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static void loop_label(TBuf *b, const MapGraph *g, const MapLoop *lp)
+{
+    for (int k = 0; k < lp->length; k++)
+        tbuf_printf(b, "%s -> ", g->names[lp->nodes[k]]);
+    tbuf_puts(b, g->names[lp->nodes[0]]);
+}
+
+static void put_csv(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int cmd_dominance(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool json = false;
+    long max = 100;
+    SdRunOpts ro = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--format")) {
+            if (val && !strcmp(val, "json"))
+                json = true;
+            else if (!val || strcmp(val, "csv")) {
+                cli_error("--format takes csv or json");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--max")) {
+            if (!val || !str_to_int(val, 1, 100000, &max)) {
+                cli_error("--max takes a number of loops from 1 to 100000");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--method")) {
+            ro.method_given = true;
+            if (val && !strcasecmp(val, "euler"))
+                ro.method = SD_EULER;
+            else if (val && !strcasecmp(val, "rk2"))
+                ro.method = SD_RK2;
+            else if (val && !strcasecmp(val, "rk4"))
+                ro.method = SD_RK4;
+            else {
+                cli_error("--method takes euler, rk2 or rk4");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("unknown option '%s'", argv[i]);
+            return EXIT_USAGE;
+        } else if (path) {
+            cli_error("more than one model given");
+            return EXIT_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        cli_error("usage: territory dominance MODEL [--format csv|json] "
+                  "[--max N] [--method euler|rk2|rk4]");
+        return EXIT_USAGE;
+    }
+    TDiags d = {0};
+    SdModel *m = NULL;
+    SdProgram *p = NULL;
+    MapGraph *g = NULL;
+    MapLoops *l = NULL;
+    SdLtm *t = NULL;
+    const int **nodes = NULL;
+    int *lens = NULL;
+    int ex = EXIT_OK;
+    int rc = sd_model_load(path, &m, &d);
+    if (rc == T_OK)
+        rc = sd_compile(m, &p, &d);
+    if (rc == T_OK)
+        rc = map_graph_from_program(p, &g);
+    if (rc == T_OK) {
+        MapLoopOpts o = {(int)max, 60};
+        rc = map_loops_find(g, &o, &l);
+    }
+    if (rc == T_OK) {
+        nodes = calloc((size_t)l->listed + 1, sizeof(int *));
+        lens = calloc((size_t)l->listed + 1, sizeof(int));
+        if (!nodes || !lens)
+            rc = T_EINTERNAL;
+        for (int i = 0; rc == T_OK && i < l->listed; i++) {
+            nodes[i] = l->loops[i].nodes;
+            lens[i] = l->loops[i].length;
+        }
+    }
+    if (rc == T_OK)
+        rc = sd_ltm(p, &ro, l->listed, nodes, lens, &t, &d);
+    if (rc) {
+        cli_print_diags(&d);
+        ex = rc == T_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        goto done;
+    }
+    /* Names: R1, B1, ?1 by the polarity LTM observed. */
+    char(*ids)[16] = calloc((size_t)l->listed + 1, sizeof *ids);
+    if (!ids) {
+        ex = EXIT_INTERNAL;
+        goto done;
+    }
+    int nr = 0, nb = 0, nu = 0;
+    for (int i = 0; i < l->listed; i++) {
+        MapPolarity pol = ltm_polarity(t, i);
+        int *num = pol == MAP_POS ? &nr : pol == MAP_NEG ? &nb : &nu;
+        snprintf(ids[i], sizeof ids[i], "%c%d", pol_char(pol), ++*num);
+    }
+    if (json) {
+        json_t *root = json_object();
+        json_object_set_new(root, "count", json_integer(l->count));
+        json_object_set_new(root, "exact", json_boolean(l->exact));
+        json_object_set_new(root, "scored", json_integer(l->listed));
+        json_t *loops = json_array();
+        for (int i = 0; i < l->listed; i++) {
+            json_t *o = json_object();
+            TBuf lab = {0};
+            loop_label(&lab, g, &l->loops[i]);
+            char pol[2] = {ids[i][0], 0};
+            json_object_set_new(o, "id", json_string(ids[i]));
+            json_object_set_new(o, "polarity", json_string(pol));
+            json_object_set_new(o, "length", json_integer(l->loops[i].length));
+            json_object_set_new(o, "loop", json_string(tbuf_cstr(&lab)));
+            tbuf_free(&lab);
+            json_t *rel = json_array();
+            for (int r = 0; r < t->nrows; r++)
+                json_array_append_new(
+                    rel, json_real(t->relative[(size_t)r * t->nloops + i]));
+            json_object_set_new(o, "relative", rel);
+            json_array_append_new(loops, o);
+        }
+        json_object_set_new(root, "loops", loops);
+        json_t *times = json_array(), *dom = json_array();
+        for (int r = 0; r < t->nrows; r++) {
+            json_array_append_new(times, json_real(t->time[r]));
+            int b = dominant(t, r);
+            json_array_append_new(dom,
+                                  b < 0 ? json_null() : json_string(ids[b]));
+        }
+        json_object_set_new(root, "time", times);
+        json_object_set_new(root, "dominant", dom);
+        char *s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII |
+                                       JSON_REAL_PRECISION(10));
+        if (s)
+            puts(s);
+        else
+            ex = EXIT_INTERNAL;
+        free(s);
+        json_decref(root);
+    } else {
+        fputs("Time,dominant", stdout);
+        for (int i = 0; i < l->listed; i++) {
+            TBuf lab = {0};
+            tbuf_printf(&lab, "%s: ", ids[i]);
+            loop_label(&lab, g, &l->loops[i]);
+            fputc(',', stdout);
+            put_csv(stdout, tbuf_cstr(&lab));
+            tbuf_free(&lab);
+        }
+        fputc('\n', stdout);
+        for (int r = 0; r < t->nrows; r++) {
+            int b = dominant(t, r);
+            printf("%.15g,%s", t->time[r], b < 0 ? "" : ids[b]);
+            for (int i = 0; i < l->listed; i++)
+                printf(",%.6g", t->relative[(size_t)r * t->nloops + i]);
+            fputc('\n', stdout);
+        }
+    }
+    free(ids);
+done:
+    free(nodes);
+    free(lens);
+    sd_ltm_free(t);
+    map_loops_free(l);
+    map_graph_free(g);
+    sd_program_free(p);
+    sd_model_free(m);
     diags_free(&d);
     return ex;
 }

@@ -29,6 +29,11 @@ static void usage(FILE *f)
           "model,\n"
           "                 shortest first, with polarity R/B/?, and each "
           "factor's leverage\n"
+          "  dominance MODEL [--format csv|json] [--max N] "
+          "[--method euler|rk2|rk4]\n"
+          "                 which loop drives the behaviour at each saved "
+          "time\n"
+          "                 (Loops That Matter: relative loop scores)\n"
           "  version        print the version\n"
           "\n"
           "exit codes: 0 success, 1 bad input, 2 usage error, 3 internal "
@@ -94,6 +99,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "loops"))
         return cmd_loops(argc - 2, argv + 2);
+    if (!strcmp(cmd, "dominance"))
+        return cmd_dominance(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("territory %s\n", territory_version());
         return EXIT_OK;

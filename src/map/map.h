@@ -59,6 +59,12 @@ int map_graph_from_json(const char *text, size_t len, const char *file,
  * DELAY and SMOOTH functions are marked as delays. */
 int map_graph_from_model(const SdModel *m, MapGraph **out, TDiags *d);
 
+/* The graph of a compiled program's structure (sd_program_edges): one
+ * node per program node, in the same order, so a loop's node indices are
+ * the program's and can be scored with sd_ltm. Polarities are unknown;
+ * LTM's scores carry the sign. */
+int map_graph_from_program(const SdProgram *p, MapGraph **out);
+
 /* ---- loops ------------------------------------------------------------ */
 
 typedef struct MapLoop {

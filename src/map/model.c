@@ -10,6 +10,7 @@
 #include "map.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,6 +361,31 @@ done:
         map_graph_free(g);
         return rc;
     }
+    *out = g;
+    return T_OK;
+}
+
+int map_graph_from_program(const SdProgram *p, MapGraph **out)
+{
+    *out = NULL;
+    MapGraph *g = map_graph_new();
+    if (!g)
+        return T_EINTERNAL;
+    for (int i = 0; i < sd_program_nnodes(p); i++) {
+        char id[32];
+        snprintf(id, sizeof id, "%d", i);
+        if (map_graph_add_node(g, id, sd_program_node(p, i)->name) < 0) {
+            map_graph_free(g);
+            return T_EINTERNAL;
+        }
+    }
+    const SdEdge *e;
+    int ne = sd_program_edges(p, &e);
+    for (int k = 0; k < ne; k++)
+        if (map_graph_add_link(g, e[k].from, e[k].to, MAP_UNKNOWN, false)) {
+            map_graph_free(g);
+            return T_EINTERNAL;
+        }
     *out = g;
     return T_OK;
 }

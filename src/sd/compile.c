@@ -1163,6 +1163,61 @@ static void emit_stores(Ctx *c, Phase ph)
     }
 }
 
+/* A value that changes during the run and is computed by an equation or
+ * integrated: the ends of causal links. */
+static bool dynamic(const CVar *v)
+{
+    return !v->special && (v->kind == SD_STOCK || (v->flow && !v->is_const));
+}
+
+/* Collects the links into one node from its expression; false when it
+ * reads a DELAY (whose history cannot be replayed step by step). */
+static bool node_refs(Ctx *c, const SdExpr *e, int to, char *seen)
+{
+    if (e->kind == SD_E_VAR) {
+        const CVar *x = &c->v.items[e->ref];
+        if (dynamic(x) && !seen[e->ref]) {
+            seen[e->ref] = 1;
+            vec_push(&c->order, e->ref);
+        }
+        return true;
+    }
+    if (e->kind == SD_E_CALL && builtins[e->ref].kind == B_DELAY)
+        return false;
+    bool ok = true;
+    for (int k = 0; k < e->nargs; k++)
+        ok &= node_refs(c, e->args[k], to, seen);
+    return ok;
+}
+
+static bool structure_edges(Ctx *c, SdProgram *p)
+{
+    char *seen = calloc((size_t)c->v.len + 1, 1);
+    VEC(SdEdge) edges = {0};
+    if (!seen)
+        return false;
+    for (int z = 0; z < c->v.len; z++) {
+        const CVar *v = &c->v.items[z];
+        const SdExpr *e = v->kind == SD_STOCK ? v->rate : v->flow;
+        if (!dynamic(v) || !e)
+            continue;
+        c->order.len = 0;
+        bool ok = node_refs(c, e, z, seen);
+        for (int k = 0; k < c->order.len; k++) {
+            int x = c->order.items[k];
+            seen[x] = 0;
+            if (ok) {
+                SdEdge ed = {x, z};
+                vec_push(&edges, ed);
+            }
+        }
+    }
+    free(seen);
+    p->edges = edges.items;
+    p->nedges = edges.len;
+    return edges.len == 0 || edges.items;
+}
+
 int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
 {
     *out = NULL;
@@ -1219,8 +1274,32 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
         if (c.v.items[i].post)
             emit(&c, SD_I_STORE, c.v.items[i].slot);
     p->post_code = finish_code(&c);
-    p->max_stack = c.max_depth + 1; /* emit() tracked all three programs */
-    p->nslots = nslots;
+    /* Each node's own code, for loop dominance: a node's value (a stock:
+     * its rate) computed alone from whatever values the slots hold. */
+    p->node_start = malloc(sizeof(int) * (size_t)(c.v.len + 1));
+    p->nodes = calloc((size_t)c.v.len + 1, sizeof(SdNode));
+    if (!p->node_start || !p->nodes)
+        goto done;
+    for (int i = 0; i < c.v.len; i++) {
+        const CVar *v = &c.v.items[i];
+        const SdExpr *e = v->kind == SD_STOCK ? v->rate : v->flow;
+        p->nodes[i].name = strdup(v->name);
+        p->nodes[i].hidden = v->hidden;
+        p->nodes[i].stock = v->kind == SD_STOCK;
+        p->node_start[i] = -1;
+        if (v->special || !e)
+            continue;
+        p->node_start[i] = c.code.len;
+        emit_expr(&c, e, PH_FLOW);
+        emit(&c, SD_I_STORE, nslots);
+        emit(&c, SD_I_END, 0);
+    }
+    p->nnodes = c.v.len;
+    p->node_code = finish_code(&c);
+    if (!structure_edges(&c, p))
+        goto done;
+    p->max_stack = c.max_depth + 1; /* emit() tracked every program */
+    p->nslots = nslots; /* the VM's arrays have one more: node code's */
     p->nconsts = c.consts.len;
     p->consts = malloc(sizeof(double) * (size_t)(c.consts.len + 1));
     if (p->consts && c.consts.len)
@@ -1303,6 +1382,12 @@ void sd_program_free(SdProgram *p)
 {
     if (!p)
         return;
+    for (int i = 0; p->nodes && i < p->nnodes; i++)
+        free((char *)p->nodes[i].name);
+    free(p->nodes);
+    free(p->edges);
+    free(p->node_code);
+    free(p->node_start);
     free(p->init_code);
     free(p->flow_code);
     free(p->post_code);
@@ -1339,6 +1424,22 @@ int sd_program_find(const SdProgram *p, const char *name)
     }
     free(id);
     return found;
+}
+
+int sd_program_nnodes(const SdProgram *p)
+{
+    return p->nnodes;
+}
+
+const SdNode *sd_program_node(const SdProgram *p, int i)
+{
+    return i >= 0 && i < p->nnodes ? &p->nodes[i] : NULL;
+}
+
+int sd_program_edges(const SdProgram *p, const SdEdge **out)
+{
+    *out = p->edges;
+    return p->nedges;
 }
 
 const char *sd_program_var_name(const SdProgram *p, int i)

@@ -173,6 +173,10 @@ typedef struct SdRunOpts {
     long max_steps;    /* refuse runs longer than this (0: 10^9) */
     const int *vars;   /* variables to save (sd_program_find), or NULL */
     int nvars;         /* how many; only these are stored per row */
+    /* Called at every step once the values at time t are computed, with
+     * every value slot (for loop dominance); NULL for none. */
+    void (*on_step)(void *ud, long step, const double *slots);
+    void *ud; /* passed to on_step */
 } SdRunOpts;
 
 typedef struct SdResults {
@@ -183,6 +187,48 @@ typedef struct SdResults {
 } SdResults;
 
 int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d);
+
+/* ---- structure and loop dominance ------------------------------------- */
+
+/* The program's causal structure: a node per value slot (variables and
+ * the hidden stocks and auxiliaries builtins were lowered into), and a
+ * link from each dynamic value an equation reads to the value it defines
+ * (for a stock: to the stock from what its rate reads). Constants, TIME
+ * and INIT/PREVIOUS slots carry no links. */
+typedef struct SdNode {
+    const char *name; /* display name; hidden ones say what they are in */
+    bool hidden;      /* made by lowering a builtin, not in the model */
+    bool stock;       /* integrates its rate */
+} SdNode;
+
+typedef struct SdEdge {
+    int from, to; /* node indices */
+} SdEdge;
+
+int sd_program_nnodes(const SdProgram *p);
+const SdNode *sd_program_node(const SdProgram *p, int i);
+/* The links; *out points into the program. */
+int sd_program_edges(const SdProgram *p, const SdEdge **out);
+
+/* Loops That Matter (Schoenberg, Davidsen and Eberlein 2020). Each link
+ * x -> z gets, at every step, the score |dz_x / dz| * sign(dz_x / dx),
+ * where dz_x is the change z would have had if only x had changed since
+ * the previous step (for a stock, z is its net rate). A loop's score is
+ * the product of its links' scores; its relative score divides by the sum
+ * of the absolute scores of all loops given. Rows are the saved times. */
+typedef struct SdLtm {
+    int nloops;       /* loops scored */
+    int nrows;        /* saved times */
+    double *time;     /* nrows times */
+    double *score;    /* nrows * nloops loop scores, row-major */
+    double *relative; /* nrows * nloops relative loop scores */
+} SdLtm;
+
+/* loops[i] is a node sequence of length lens[i] (each consecutive pair,
+ * and last to first, must be a link). */
+int sd_ltm(SdProgram *p, const SdRunOpts *o, int nloops,
+           const int *const *loops, const int *lens, SdLtm **out, TDiags *d);
+void sd_ltm_free(SdLtm *l);
 void sd_results_free(SdResults *r);
 /* Column index of a variable (any spelling), or -1. */
 int sd_results_find(const SdResults *r, const char *name);

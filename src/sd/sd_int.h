@@ -159,6 +159,8 @@ typedef struct SdVm {
 enum { SD_SLOT_TIME, SD_SLOT_DT, SD_SLOT_START, SD_SLOT_STOP, SD_SLOT_FIRST };
 
 void sd_vm_exec(SdVm *vm, const SdIns *code);
+/* Steps between saved rows (sim.c). */
+long sd_save_every(const SdProgram *p, long nsteps);
 double sd_graph_eval(const SdGraph *g, double x);
 const char *sd_op_name(int op);
 
@@ -182,4 +184,11 @@ struct SdProgram {
     char **out_name;    /* display name of each */
     double start, stop, dt, saveper; /* simulation specs */
     SdMethod method;                 /* the model's integration method */
+    int nnodes;       /* structure nodes: one per variable slot */
+    SdNode *nodes;    /* their names and kinds */
+    int nedges;       /* causal links between dynamic nodes */
+    SdEdge *edges;    /* sorted by target, then source */
+    SdIns *node_code; /* per node: its value (a stock: its rate) into
+                         slot nslots, then END */
+    int *node_start;  /* offset of each node's code, -1 when none */
 };

@@ -61,6 +61,14 @@ static void integrate_rk(const SdProgram *p, SdVm *vm, double t, double dt,
             s[p->stock_slot[i]] = 0;
 }
 
+long sd_save_every(const SdProgram *p, long nsteps)
+{
+    double every = floor(p->saveper / p->dt + 0.5);
+    return !(every >= 1)            ? 1 /* NaN too */
+           : every > (double)nsteps ? nsteps + 1
+                                    : (long)every;
+}
+
 int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
 {
     *out = NULL;
@@ -82,10 +90,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         return T_EINPUT;
     }
     long nsteps = (long)steps_f;
-    double every_f = floor(p->saveper / p->dt + 0.5);
-    long every = !(every_f >= 1)            ? 1 /* NaN too */
-                 : every_f > (double)nsteps ? nsteps + 1
-                                            : (long)every_f;
+    long every = sd_save_every(p, nsteps);
     long nrows = nsteps / every + 1;
     /* The slots saved in each row, after Time: the chosen variables or all
      * of them. Only these are stored, so a large model can be run for a
@@ -112,7 +117,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     }
     SdResults *r = calloc(1, sizeof *r);
     int *save_slot = malloc(sizeof(int) * (size_t)(nsave + 1));
-    double *slots = calloc((size_t)p->nslots, sizeof(double));
+    double *slots = calloc((size_t)p->nslots + 1, sizeof(double));
     double *stack = calloc((size_t)p->max_stack + 1, sizeof(double));
     double *y0 = calloc((size_t)p->nstocks + 1, sizeof(double));
     double *acc = calloc((size_t)p->nstocks + 1, sizeof(double));
@@ -153,6 +158,8 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         double t = p->start + (double)step * p->dt;
         slots[SD_SLOT_TIME] = t;
         sd_vm_exec(&vm, p->flow_code);
+        if (o && o->on_step)
+            o->on_step(o->ud, step, slots);
         if (step % every == 0 && r->nrows < nrows) {
             double *row = r->data + (size_t)r->nrows * (size_t)ncols;
             row[0] = t;

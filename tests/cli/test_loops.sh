@@ -48,6 +48,24 @@ grep -q '{"name":"crisisdemand","loops":2,"in":2,"out":2,"betweenness":' "$tmp/f
 run 0 "loops model" "$T" loops models/demand-spend.xmile
 grep -q '^R[0-9]* .*length 6 .*Crisis Cases -> crisis spend -> prevention spend -> prevention capacity -> prevention coverage -> escalation -> Crisis Cases$' "$tmp/out" || fail "model loop: $(cat "$tmp/out")"
 
+# Dominance: logistic growth with a births loop and a crowding loop; the
+# balancing loop takes over at the inflection point (t = ln 999 / 0.3 = 23).
+cat >"$tmp/logistic.xmile" <<'XML'
+<xmile><sim_specs><start>0</start><stop>40</stop><dt>0.25</dt><save_step>1</save_step></sim_specs><model><variables>
+<stock name="Population"><eqn>1</eqn><inflow>births</inflow><outflow>deaths</outflow></stock>
+<flow name="births"><eqn>growth_rate * Population</eqn></flow>
+<flow name="deaths"><eqn>growth_rate * Population * Population / capacity</eqn></flow>
+<aux name="growth rate"><eqn>0.3</eqn></aux>
+<aux name="capacity"><eqn>1000</eqn></aux>
+</variables></model></xmile>
+XML
+run 0 "dominance csv" "$T" dominance "$tmp/logistic.xmile"
+[ "$(head -1 "$tmp/out")" = "Time,dominant,R1: Population -> births -> Population,B1: Population -> deaths -> Population" ] || fail "dominance header: $(head -1 "$tmp/out")"
+grep -q '^23,R1,' "$tmp/out" || fail "R1 dominates at 23: $(sed -n 25p "$tmp/out")"
+grep -q '^24,B1,' "$tmp/out" || fail "B1 dominates at 24: $(sed -n 26p "$tmp/out")"
+run 0 "dominance json" "$T" dominance "$tmp/logistic.xmile" --format json
+grep -q '"dominant": *\[null, *"R1"' "$tmp/out" || grep -q '"dominant":\[null,"R1"' "$tmp/out" || fail "dominance json: $(head -c 300 "$tmp/out")"
+
 # Bad input names the field or the JSON position.
 printf '{"items": [{"id": "a"}], "links": [{"from": "a", "to": "zz"}]}' >"$tmp/bad.json"
 run 1 "unknown item" "$T" loops "$tmp/bad.json"
