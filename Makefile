@@ -1,7 +1,7 @@
 # Territory build. `make` builds build/territory; `make test` runs every test
 # twice (plain, then under AddressSanitizer + UndefinedBehaviorSanitizer);
-# `make run` runs the main job; `make fuzz`, `make lint` and `make format`
-# do what they say. `make SANITIZER=address` builds the
+# `make run` runs the main job; `make fuzz`, `make lint`, `make format` and
+# `make bench` do what they say. `make SANITIZER=address` builds the
 # sanitizer variant into build/asan.
 
 CC      ?= cc
@@ -42,7 +42,7 @@ TESTS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%) \
 LIB      := $(B)/libterritory.a
 BIN      := $(B)/territory
 
-.PHONY: all deps test check check-asan run fuzz fuzz-build lint format clean
+.PHONY: all deps test check check-asan run fuzz fuzz-build lint format bench clean
 all: $(BIN)
 
 deps:
@@ -109,6 +109,10 @@ fuzz: fuzz-build
 	  build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	    -timeout=5 -rss_limit_mb=2048 build/fuzz/corpus-$$n \
 	    tests/fuzz/corpus/$$n || exit 1; done
+
+# Benchmarks against peers (bench/README.md); writes bench/RESULTS.md.
+bench: deps
+	@sh bench/run.sh
 
 lint: deps
 	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/*.h)
