@@ -82,10 +82,18 @@ int map_graph_find(const MapGraph *g, const char *id)
     return -1;
 }
 
-/* An item id may be a string or an integer; both become text. */
-static bool id_text(json_t *v, char *buf, size_t n)
+#define MAP_ID_MAX 255 /* bytes in an item id */
+
+/* An item id may be a string or an integer; both become text. False when
+ * it is neither, or longer than MAP_ID_MAX (*too_long says which). */
+static bool id_text(json_t *v, char *buf, size_t n, bool *too_long)
 {
+    *too_long = false;
     if (json_is_string(v)) {
+        if (json_string_length(v) >= n) {
+            *too_long = true;
+            return false;
+        }
         snprintf(buf, n, "%s", json_string_value(v));
         return true;
     }
@@ -141,9 +149,22 @@ int map_graph_from_json(const char *text, size_t len, const char *file,
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
+        /* The line itself, for the caret display. */
+        char *ctx = NULL;
+        const char *p = text, *end = text + len;
+        for (int l = 1; l < je.line && p < end; p++)
+            if (*p == '\n')
+                l++;
+        if (je.line > 0 && p < end) {
+            const char *q = p;
+            while (q < end && *q != '\n' && *q != '\r')
+                q++;
+            ctx = strndup(p, (size_t)(q - p));
+        }
         diags_add(d, DIAG_ERROR, file, je.line > 0 ? je.line : 0,
-                  je.column > 0 ? je.column : 0, NULL, "malformed JSON: %s",
+                  je.column > 0 ? je.column : 0, ctx, "malformed JSON: %s",
                   je.text);
+        free(ctx);
         return T_EINPUT;
     }
     int errors = d->errors;
@@ -168,15 +189,20 @@ int map_graph_from_json(const char *text, size_t len, const char *file,
         json_t *it;
         json_array_foreach(items, i, it)
         {
-            char id[256];
+            char id[MAP_ID_MAX + 1];
+            bool long_id = false;
             json_t *jid = json_object_get(it, "id");
             if (!json_is_object(it)) {
                 ferr(d, file, "items[%zu]: expected an object", i);
                 continue;
             }
-            if (!jid || !id_text(jid, id, sizeof id) || !id[0]) {
-                ferr(d, file, "items[%zu].id: expected a string or an integer",
-                     i);
+            if (!jid || !id_text(jid, id, sizeof id, &long_id) || !id[0]) {
+                if (long_id)
+                    ferr(d, file, "items[%zu].id: longer than %d bytes", i,
+                         MAP_ID_MAX);
+                else
+                    ferr(d, file,
+                         "items[%zu].id: expected a string or an integer", i);
                 continue;
             }
             json_t *title = json_object_get(it, "title");
@@ -200,7 +226,8 @@ int map_graph_from_json(const char *text, size_t len, const char *file,
         }
         json_array_foreach(links, i, it)
         {
-            char from[256], to[256];
+            char from[MAP_ID_MAX + 1], to[MAP_ID_MAX + 1];
+            bool long_id = false;
             int f = -1, t = -1;
             if (!json_is_object(it)) {
                 ferr(d, file, "links[%zu]: expected an object", i);
@@ -208,12 +235,20 @@ int map_graph_from_json(const char *text, size_t len, const char *file,
             }
             json_t *jf = json_object_get(it, "from");
             json_t *jt = json_object_get(it, "to");
-            if (!jf || !id_text(jf, from, sizeof from)) {
-                ferr(d, file, "links[%zu].from: expected an item id", i);
+            if (!jf || !id_text(jf, from, sizeof from, &long_id)) {
+                if (long_id)
+                    ferr(d, file, "links[%zu].from: longer than %d bytes", i,
+                         MAP_ID_MAX);
+                else
+                    ferr(d, file, "links[%zu].from: expected an item id", i);
                 continue;
             }
-            if (!jt || !id_text(jt, to, sizeof to)) {
-                ferr(d, file, "links[%zu].to: expected an item id", i);
+            if (!jt || !id_text(jt, to, sizeof to, &long_id)) {
+                if (long_id)
+                    ferr(d, file, "links[%zu].to: longer than %d bytes", i,
+                         MAP_ID_MAX);
+                else
+                    ferr(d, file, "links[%zu].to: expected an item id", i);
                 continue;
             }
             if (!thash_get(&ids, from, &f)) {

@@ -210,7 +210,9 @@ static int circuits(Search *s, Work *w, const int *comp, int cid, int start)
             int x = a->to[w->stack_edge[depth - 1]++];
             if (comp[x] != cid)
                 continue;
-            if (x == start) {
+            if (x == start && depth == 1) {
+                continue; /* a self-loop: counted before the search */
+            } else if (x == start) {
                 found(s, w->path, depth);
                 for (int i = 0; i < depth; i++)
                     w->closed[w->path[i]] = true;
@@ -281,8 +283,9 @@ int map_loops_find(const MapGraph *g, const MapLoopOpts *o, MapLoops **out)
         rc = T_EINTERNAL;
         goto done;
     }
-    /* Self-loops first: a node linked to itself is a loop of length 1;
-     * Johnson's search below never revisits its start, so it skips them. */
+    /* Self-loops first: a node linked to itself is a loop of length 1.
+     * The search below skips them: at other nodes they lead back onto the
+     * path (blocked), at its start circuits() passes them over. */
     for (int v = 0; v < n; v++)
         if (pair_of(&a, v, v) >= 0)
             found(&s, &v, 1);
