@@ -9,7 +9,7 @@ ifeq ($(origin CC),default)
 CC      := gcc
 endif
 B       ?= build
-PKGS    := expat jansson
+PKGS    := expat jansson sqlite3 libmicrohttpd libsodium libcurl
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
 ifneq ($(CI),)
@@ -19,7 +19,9 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 ALLCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
             $(CFLAGS) -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lexpat -ljansson) -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+             echo -lexpat -ljansson -lsqlite3 -lmicrohttpd -lsodium -lcurl) \
+           -lm -lpthread
 TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ifeq ($(SANITIZER),address)
@@ -29,16 +31,25 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c src/map/*.c src/api/*.c)
+# The browser app and the starter workspace are compiled in: the files
+# web/assets.txt names become one generated C file (scripts/embed-assets.py).
+GEN_SRC  := $(B)/gen/assets.c
+LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c src/map/*.c src/store/*.c \
+                       src/web/*.c src/api/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GOLD_SRC := $(wildcard tests/golden/test_*.c)
+API_SRC  := $(wildcard tests/api/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(GEN_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%) \
-            $(GOLD_SRC:tests/golden/%.c=$(B)/tests/%)
+            $(GOLD_SRC:tests/golden/%.c=$(B)/tests/%) \
+            $(API_SRC:tests/api/%.c=$(B)/tests/%)
+ASSETS   := $(shell test -f web/assets.txt && \
+              awk '!/^[ \t]*(\#|$$)/ { print $$2 }' web/assets.txt)
+NPM_STAMP := $(if $(wildcard web/package-lock.json),web/node_modules/.package-lock.json)
 LIB      := $(B)/libterritory.a
 BIN      := $(B)/territory
 
@@ -57,6 +68,20 @@ $(B)/obj/%.o: %.c
 # predictor cannot learn (the trick CPython's interpreter loop uses too).
 $(B)/obj/src/sd/vm.o: FILE_CFLAGS = -fno-crossjumping -fno-gcse
 
+# npm's libraries for the browser app (Cytoscape.js and friends, and
+# playwright-core for the browser tests), pinned by web/package-lock.json.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The asset files come out of node_modules, so npm runs first; the
+# generated file is rebuilt when the manifest or any file in it changes.
+$(B)/gen/assets.c: scripts/embed-assets.py $(wildcard web/assets.txt) $(NPM_STAMP)
+	@mkdir -p $(dir $@)
+	@test -f web/assets.txt || { echo "# empty" > $(B)/gen/empty.txt; }
+	python3 scripts/embed-assets.py $(if $(wildcard web/assets.txt),web/assets.txt,$(B)/gen/empty.txt) $@
+$(B)/gen/assets.c: $(filter-out $(NPM_STAMP),$(ASSETS))
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -69,6 +94,11 @@ $(B)/tests/%: tests/unit/%.c $(LIB)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TESTLIBS) $(LDLIBS)
 
 $(B)/tests/%: tests/golden/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TESTLIBS) $(LDLIBS)
+
+# API tests start build/territory serve themselves (TERRITORY names it).
+$(B)/tests/%: tests/api/%.c $(LIB) $(BIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TESTLIBS) $(LDLIBS)
 
@@ -85,15 +115,18 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check-asan
 
-# The main job until the server exists: simulate the demo model and print
-# its table.
+# The main job: the server, on territory.db (created and seeded with the
+# starter workspace when missing), at http://127.0.0.1:8080/.
+DB   ?= territory.db
+HOST ?= 127.0.0.1
+PORT ?= 8080
 run: deps
 	@$(MAKE) --no-print-directory $(BIN)
-	$(BIN) run models/demand-spend.xmile --format tsv
+	$(BIN) serve --db $(DB) --host $(HOST) --port $(PORT)
 
 FUZZ_SECONDS ?= 60
-FUZZ_LIB_SRC := $(LIB_SRC)
-fuzz-build: deps
+FUZZ_LIB_SRC = $(LIB_SRC) $(GEN_SRC)
+fuzz-build: deps $(GEN_SRC)
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  echo "clang $$n"; \
@@ -127,3 +160,5 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+.DELETE_ON_ERROR:

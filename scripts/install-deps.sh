@@ -10,6 +10,11 @@ for pkg in $(grep -v '^#' "$here/deps.txt" | grep -v '^$'); do
         missing="$missing $pkg"
     fi
 done
+# Node.js and npm build the browser app and run its browser tests. Some
+# machines carry their own Node.js; Debian's is used only where none is.
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 echo "installing missing Debian packages:$missing" >&2
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

@@ -17,6 +17,10 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 CMOCKA_MESSAGE_OUTPUT=stdout
 export ASAN_OPTIONS UBSAN_OPTIONS CMOCKA_MESSAGE_OUTPUT
 
+# Tests that start the server or run the CLI find the binary here.
+TERRITORY=${TERRITORY:-$B/territory}
+export TERRITORY
+
 passed=0
 failed=0
 skipped=0
@@ -58,8 +62,6 @@ for t in "$@"; do
     skipped=$((skipped + s))
 done
 
-TERRITORY=$B/territory
-export TERRITORY
 for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue # the pattern matched nothing
     echo "== $t"
