@@ -133,6 +133,34 @@ int str_edit_distance(const char *a, const char *b, int max);
 /* Number of characters (code points) in the first n bytes of s. */
 int str_utf8_count(const char *s, size_t n);
 
+/* Appends s with &, <, >, " and ' escaped for XML and HTML text and
+ * attribute values; control characters XML cannot carry (all below U+0020
+ * but tab, newline and carriage return) are dropped. */
+int tbuf_put_xml_escaped(TBuf *b, const char *s);
+
+/* ---- e-mail messages (RFC 5322 with MIME) ----------------------------- */
+
+/* One message with a plain-text and an HTML alternative. Every field is
+ * UTF-8 and borrowed for the call. Names may hold any text: they are
+ * written as RFC 2047 encoded words where needed. Addresses must be plain
+ * `local@domain` with no spaces, angle brackets or line breaks. */
+typedef struct TMail {
+    const char *from_name; /* display name of the sender, or NULL */
+    const char *from_addr; /* sender address */
+    const char *to_name;   /* display name of the recipient, or NULL */
+    const char *to_addr;   /* recipient address */
+    const char *subject;   /* subject line; line breaks become spaces */
+    const char *text;      /* the text/plain part */
+    const char *html;      /* the text/html part, already escaped */
+    long long date;        /* seconds since the epoch, for the Date field */
+    const char *id_seed;   /* makes the Message-ID unique and repeatable */
+} TMail;
+
+/* Writes m as an RFC 5322 message with CRLF line ends: headers, then a
+ * multipart/alternative body whose parts are UTF-8 in base64. Returns T_OK,
+ * or T_EINPUT when an address is malformed. */
+int mail_write(const TMail *m, TBuf *out);
+
 /* ---- hash table: string key -> int value ------------------------------ */
 
 typedef struct THashEntry {

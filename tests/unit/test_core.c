@@ -531,6 +531,125 @@ static void test_hash_str(void **state)
     assert_true(thash_str("ab") != thash_str("ba"));
 }
 
+static void test_xml_escape(void **state)
+{
+    (void)state;
+    TBuf b = {0};
+    assert_int_equal(
+        tbuf_put_xml_escaped(&b, "<img src=x onerror=\"alert(1)\">&'\x01\tok"),
+        T_OK);
+    assert_string_equal(tbuf_cstr(&b), "&lt;img src=x onerror=&quot;alert(1)"
+                                       "&quot;&gt;&amp;&#39;\tok");
+    tbuf_free(&b);
+}
+
+/* Decodes standard base64 (no line breaks) into out; returns its length,
+ * or -1 on a character outside the alphabet. */
+static int b64_decode(const char *s, size_t n, char *out)
+{
+    static const char *alpha =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int len = 0;
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+        const char *p = strchr(alpha, s[i]);
+        if (!p || !s[i])
+            return -1;
+        v = (v << 6) | (unsigned)(p - alpha);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[len++] = (char)((v >> bits) & 0xff);
+        }
+    }
+    out[len] = 0;
+    return len;
+}
+
+/* Joins the base64 lines of the part whose Content-Type line names type,
+ * and decodes them. */
+static void mail_part(const char *msg, const char *type, char *out)
+{
+    const char *p = strstr(msg, type);
+    assert_non_null(p);
+    p = strstr(p, "\r\n\r\n");
+    assert_non_null(p);
+    p += 4;
+    char joined[4096];
+    size_t n = 0;
+    while (*p && *p != '\r' && strncmp(p, "\r\n--", 4)) {
+        const char *e = strstr(p, "\r\n");
+        assert_non_null(e);
+        memcpy(joined + n, p, (size_t)(e - p));
+        n += (size_t)(e - p);
+        p = e + 2;
+        if (!strncmp(p, "\r\n", 2) || !strncmp(p, "--", 2))
+            break;
+    }
+    assert_true(b64_decode(joined, n, out) >= 0);
+}
+
+static void test_mail_write(void **state)
+{
+    (void)state;
+    char text[300];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = 0;
+    memcpy(text, "Caf\xc3\xa9 ", 6);
+    TMail m = {
+        .from_name = "Territory",
+        .from_addr = "territory@example.org",
+        .to_name = "Zo\xc3\xab \"Q\" Smith",
+        .to_addr = "zoe@example.org",
+        .subject = "What changed in \xe2\x80\x9cReform\xe2\x80\x9d\r\nBcc: x",
+        .text = text,
+        .html = "<p>&lt;img src=x&gt;</p>",
+        .date = 1795000000,
+        .id_seed = "ws1/user2",
+    };
+    TBuf b = {0};
+    assert_int_equal(mail_write(&m, &b), T_OK);
+    const char *msg = tbuf_cstr(&b);
+    /* Headers: no raw line break from the subject, encoded non-ASCII. */
+    assert_non_null(strstr(msg, "From: \"Territory\" <territory@example.org>"
+                                "\r\n"));
+    assert_non_null(strstr(msg, "To: =?UTF-8?B?"));
+    assert_null(strstr(msg, "\r\nBcc:"));
+    assert_non_null(strstr(msg, "Subject: =?UTF-8?B?"));
+    assert_non_null(strstr(msg, "Date: Wed, 18 Nov 2026 11:06:40 +0000\r\n"));
+    assert_non_null(strstr(msg, "MIME-Version: 1.0\r\n"));
+    /* Every line is short and ends in CRLF. */
+    for (const char *p = msg; *p;) {
+        const char *e = strstr(p, "\r\n");
+        assert_non_null(e);
+        assert_true(e - p <= 78);
+        assert_null(memchr(p, '\n', (size_t)(e - p)));
+        p = e + 2;
+    }
+    char out[4096];
+    mail_part(msg, "Content-Type: text/plain", out);
+    assert_string_equal(out, text);
+    mail_part(msg, "Content-Type: text/html", out);
+    assert_string_equal(out, "<p>&lt;img src=x&gt;</p>");
+    /* The same message written twice is the same bytes. */
+    TBuf b2 = {0};
+    assert_int_equal(mail_write(&m, &b2), T_OK);
+    assert_string_equal(tbuf_cstr(&b2), msg);
+    tbuf_free(&b2);
+    tbuf_free(&b);
+
+    const char *bad[] = {"no-at", "a@b@c", "a b@c", "x@y>\r\nBcc: z@q",
+                         "",      "@x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        TMail mb = m;
+        mb.to_addr = bad[i];
+        TBuf bb = {0};
+        assert_int_equal(mail_write(&mb, &bb), T_EINPUT);
+        tbuf_free(&bb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +677,8 @@ int main(void)
         cmocka_unit_test(test_hash_put_get),
         cmocka_unit_test(test_hash_grows),
         cmocka_unit_test(test_hash_str),
+        cmocka_unit_test(test_xml_escape),
+        cmocka_unit_test(test_mail_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
