@@ -20,7 +20,7 @@ CFLAGS  ?= $(OPT) -g
 ALLCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
             $(CFLAGS) -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-             echo -lexpat -ljansson -lsqlite3 -lmicrohttpd -lsodium -lcurl) \
+             echo -lexpat -ljansson -lsqlite3 -lmicrohttpd -lsodium -lcurl) -lcsv \
            -lm -lpthread
 TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
