@@ -287,12 +287,14 @@ int map_graph_from_model(const SdModel *m, MapGraph **out, TDiags *d)
     Arena a;
     arena_init(&a);
     c.ast = calloc((size_t)nv + 1, sizeof(SdExpr *));
+    SdExpr **rate = calloc((size_t)nv + 1, sizeof(SdExpr *));
+    SdSyntax syn = m->vensim ? SD_SYNTAX_VENSIM : SD_SYNTAX_XMILE;
     c.node = malloc(sizeof(int) * (size_t)(nv + 1));
     int *list = malloc(sizeof(int) * (size_t)(nv + 1));
     char *seen = calloc((size_t)nv + 1, 1);
     MapGraph *g = map_graph_new();
     int rc = T_OK;
-    if (!c.ast || !c.node || !list || !seen || !g) {
+    if (!c.ast || !rate || !c.node || !list || !seen || !g) {
         rc = T_EINTERNAL;
         goto done;
     }
@@ -302,7 +304,12 @@ int map_graph_from_model(const SdModel *m, MapGraph **out, TDiags *d)
         if (v->eqn) {
             SdSrcLoc loc = {m->file, m->src, m->src_len, v->line,
                             v->col,  v->adj, v->nadj};
-            sd_parse_expr(&a, v->eqn, &loc, &c.ast[i], d);
+            sd_parse_expr_as(&a, v->eqn, &loc, syn, &c.ast[i], d);
+        }
+        if (v->rate) { /* a Vensim INTEG: the net rate is an expression */
+            SdSrcLoc loc = {m->file, m->src,       m->src_len, v->rate_line,
+                            v->rate_col, NULL, 0};
+            sd_parse_expr_as(&a, v->rate, &loc, syn, &rate[i], d);
         }
         /* A graphical function with no equation is a function, not a
          * quantity: it is not a factor of the map. */
@@ -315,6 +322,26 @@ int map_graph_from_model(const SdModel *m, MapGraph **out, TDiags *d)
     }
     for (int i = 0; i < nv; i++) {
         const SdVar *v = &m->vars[i];
+        if (v->kind == SD_STOCK && rate[i]) {
+            /* Each variable the rate reads drives the stock, with the sign
+             * of the rate's dependence on it. */
+            int n = 0;
+            refs(&c, rate[i], list, &n, seen);
+            for (int k = 0; k < n; k++) {
+                int x = list[k];
+                seen[x] = 0;
+                bool delay = false;
+                int dsign = x == i ? D_NONE : deriv(&c, rate[i], x, &delay, 0);
+                if (c.node[x] < 0 || dsign == D_NONE)
+                    continue;
+                map_graph_add_link(g, c.node[x], c.node[i],
+                                   dsign > 0   ? MAP_POS
+                                   : dsign < 0 ? MAP_NEG
+                                               : MAP_UNKNOWN,
+                                   delay);
+            }
+            continue;
+        }
         if (v->kind == SD_STOCK) {
             for (int k = 0; k < v->n_inflows + v->n_outflows; k++) {
                 bool in = k < v->n_inflows;
@@ -353,6 +380,7 @@ int map_graph_from_model(const SdModel *m, MapGraph **out, TDiags *d)
 done:
     thash_free(&c.index);
     free(c.ast);
+    free(rate);
     free(c.node);
     free(list);
     free(seen);

@@ -23,24 +23,27 @@
 typedef enum { CV_NORMAL, CV_SPECIAL } CvClass;
 
 typedef struct CVar {
-    const char *name;  /* display name */
-    const char *ident; /* canonical name, or a hidden one */
-    SdKind kind;       /* stock, flow or aux */
-    bool hidden;       /* made by lowering; not reported */
-    bool special;      /* time, dt, starttime, stoptime */
-    int src;           /* index of the SdVar, or of the owner for hidden */
-    SdSrcLoc loc;      /* where its equation is, for messages */
-    const char *text;  /* the equation text */
-    SdExpr *init;      /* value at the start */
-    SdExpr *flow;      /* value at each evaluation, or NULL (kept) */
-    SdExpr *rate;      /* stocks: the rate of change */
-    SdExpr *post;      /* value stored after each step, or NULL */
-    bool nonneg;       /* stock kept at or above zero */
-    int graph;         /* index in the graph table, or -1 */
-    int slot;          /* value slot */
-    int rate_slot;     /* stocks: slot of the rate */
-    bool is_const;     /* flow value never changes after init */
-    int mark;          /* DFS state while ordering */
+    const char *name;      /* display name */
+    const char *ident;     /* canonical name, or a hidden one */
+    SdKind kind;           /* stock, flow or aux */
+    bool hidden;           /* made by lowering; not reported */
+    bool special;          /* time, dt, starttime, stoptime */
+    int src;               /* index of the SdVar, or of the owner for hidden */
+    SdSrcLoc loc;          /* where its equation is, for messages */
+    const char *text;      /* the equation text */
+    SdExpr *init;          /* value at the start */
+    SdExpr *flow;          /* value at each evaluation, or NULL (kept) */
+    SdExpr *rate;          /* stocks: the rate of change */
+    SdExpr *post;          /* value stored after each step, or NULL */
+    bool nonneg;           /* stock kept at or above zero */
+    int graph;             /* index in the graph table, or -1 */
+    int slot;              /* value slot */
+    int rate_slot;         /* stocks: slot of the rate */
+    bool is_const;         /* flow value never changes after init */
+    int mark;              /* DFS state while ordering */
+    const char *scope;     /* macro instance its names resolve in first */
+    const char *rate_text; /* stocks from .mdl: the rate's equation text */
+    SdSrcLoc rate_loc;     /* and where it is */
 } CVar;
 
 typedef struct DelayRec {
@@ -96,83 +99,124 @@ typedef enum {
     B_TREND,
     B_FORECAST,
     B_LOOKUP,
-    B_IF
+    B_IF,
+    B_FMOD,
+    B_POWER,
+    B_QUANTUM,
+    B_GAME,
+    B_VPULSE,
+    B_PULSE_TRAIN,
+    B_VSMOOTHN,
+    B_VDELAYN,
+    B_DELAY_FIXED,
+    B_SAMPLE,
+    B_ACTIVE_INIT
 } BuiltinKind;
+
+/* Which equation syntax a builtin belongs to: some names mean different
+ * things in XMILE and in Vensim (PULSE, INTEGER). */
+enum { D_BOTH, D_XMILE, D_VENSIM };
 
 typedef struct Builtin {
     const char *name; /* canonical name */
     BuiltinKind kind; /* how it compiles */
     int fn;           /* B_FN1: which SdMathFn */
     int min, max;     /* argument counts */
+    int dialect;      /* D_BOTH, D_XMILE or D_VENSIM */
 } Builtin;
 
 static const Builtin builtins[] = {
-    {"abs", B_FN1, SD_FN_ABS, 1, 1},
-    {"sqrt", B_FN1, SD_FN_SQRT, 1, 1},
-    {"exp", B_FN1, SD_FN_EXP, 1, 1},
-    {"ln", B_FN1, SD_FN_LN, 1, 1},
-    {"log10", B_FN1, SD_FN_LOG10, 1, 1},
-    {"log", B_LOG, 0, 1, 2},
-    {"int", B_FN1, SD_FN_INT, 1, 1},
-    {"integer", B_FN1, SD_FN_INT, 1, 1},
-    {"round", B_FN1, SD_FN_ROUND, 1, 1},
-    {"sign", B_FN1, SD_FN_SIGN, 1, 1},
-    {"sin", B_FN1, SD_FN_SIN, 1, 1},
-    {"cos", B_FN1, SD_FN_COS, 1, 1},
-    {"tan", B_FN1, SD_FN_TAN, 1, 1},
-    {"arcsin", B_FN1, SD_FN_ASIN, 1, 1},
-    {"arccos", B_FN1, SD_FN_ACOS, 1, 1},
-    {"arctan", B_FN1, SD_FN_ATAN, 1, 1},
-    {"asin", B_FN1, SD_FN_ASIN, 1, 1},
-    {"acos", B_FN1, SD_FN_ACOS, 1, 1},
-    {"atan", B_FN1, SD_FN_ATAN, 1, 1},
-    {"sinh", B_FN1, SD_FN_SINH, 1, 1},
-    {"cosh", B_FN1, SD_FN_COSH, 1, 1},
-    {"tanh", B_FN1, SD_FN_TANH, 1, 1},
-    {"min", B_MIN, 0, 2, 64},
-    {"max", B_MAX, 0, 2, 64},
-    {"mod", B_MOD, 0, 2, 2},
-    {"pi", B_PI, 0, 0, 0},
-    {"safediv", B_SAFEDIV, 0, 2, 3},
-    {"xidz", B_XIDZ, 0, 3, 3},
-    {"zidz", B_ZIDZ, 0, 2, 2},
-    {"step", B_STEP, 0, 2, 2},
-    {"ramp", B_RAMP, 0, 2, 3},
-    {"pulse", B_PULSE, 0, 1, 3},
-    {"time", B_TIME, 0, 0, 0},
-    {"dt", B_DT, 0, 0, 0},
-    {"starttime", B_START, 0, 0, 0},
-    {"stoptime", B_STOP, 0, 0, 0},
-    {"init", B_INIT, 0, 1, 1},
-    {"initial", B_INIT, 0, 1, 1},
-    {"previous", B_PREVIOUS, 0, 1, 2},
-    {"delay", B_DELAY, 0, 2, 3},
-    {"delay1", B_DELAY1, 0, 2, 3},
-    {"delay3", B_DELAY3, 0, 2, 3},
-    {"delayn", B_DELAYN, 0, 3, 4},
-    {"smth1", B_SMTH1, 0, 2, 3},
-    {"smth3", B_SMTH3, 0, 2, 3},
-    {"smthn", B_SMTHN, 0, 3, 4},
-    {"trend", B_TREND, 0, 2, 3},
-    {"forecast", B_FORECAST, 0, 3, 4},
-    {"lookup", B_LOOKUP, 0, 2, 2},
-    {"if_then_else", B_IF, 0, 3, 3},
+    {"abs", B_FN1, SD_FN_ABS, 1, 1, D_BOTH},
+    {"sqrt", B_FN1, SD_FN_SQRT, 1, 1, D_BOTH},
+    {"exp", B_FN1, SD_FN_EXP, 1, 1, D_BOTH},
+    {"ln", B_FN1, SD_FN_LN, 1, 1, D_BOTH},
+    {"log10", B_FN1, SD_FN_LOG10, 1, 1, D_BOTH},
+    {"log", B_LOG, 0, 1, 2, D_BOTH},
+    {"int", B_FN1, SD_FN_INT, 1, 1, D_BOTH},
+    {"integer", B_FN1, SD_FN_INT, 1, 1, D_XMILE},
+    {"round", B_FN1, SD_FN_ROUND, 1, 1, D_BOTH},
+    {"sign", B_FN1, SD_FN_SIGN, 1, 1, D_BOTH},
+    {"sin", B_FN1, SD_FN_SIN, 1, 1, D_BOTH},
+    {"cos", B_FN1, SD_FN_COS, 1, 1, D_BOTH},
+    {"tan", B_FN1, SD_FN_TAN, 1, 1, D_BOTH},
+    {"arcsin", B_FN1, SD_FN_ASIN, 1, 1, D_BOTH},
+    {"arccos", B_FN1, SD_FN_ACOS, 1, 1, D_BOTH},
+    {"arctan", B_FN1, SD_FN_ATAN, 1, 1, D_BOTH},
+    {"asin", B_FN1, SD_FN_ASIN, 1, 1, D_BOTH},
+    {"acos", B_FN1, SD_FN_ACOS, 1, 1, D_BOTH},
+    {"atan", B_FN1, SD_FN_ATAN, 1, 1, D_BOTH},
+    {"sinh", B_FN1, SD_FN_SINH, 1, 1, D_BOTH},
+    {"cosh", B_FN1, SD_FN_COSH, 1, 1, D_BOTH},
+    {"tanh", B_FN1, SD_FN_TANH, 1, 1, D_BOTH},
+    {"min", B_MIN, 0, 2, 64, D_BOTH},
+    {"max", B_MAX, 0, 2, 64, D_BOTH},
+    {"mod", B_MOD, 0, 2, 2, D_BOTH},
+    {"pi", B_PI, 0, 0, 0, D_BOTH},
+    {"safediv", B_SAFEDIV, 0, 2, 3, D_BOTH},
+    {"xidz", B_XIDZ, 0, 3, 3, D_BOTH},
+    {"zidz", B_ZIDZ, 0, 2, 2, D_BOTH},
+    {"step", B_STEP, 0, 2, 2, D_BOTH},
+    {"ramp", B_RAMP, 0, 2, 3, D_BOTH},
+    {"pulse", B_PULSE, 0, 1, 3, D_XMILE},
+    {"time", B_TIME, 0, 0, 0, D_BOTH},
+    {"dt", B_DT, 0, 0, 0, D_BOTH},
+    {"starttime", B_START, 0, 0, 0, D_BOTH},
+    {"stoptime", B_STOP, 0, 0, 0, D_BOTH},
+    {"init", B_INIT, 0, 1, 1, D_BOTH},
+    {"initial", B_INIT, 0, 1, 1, D_BOTH},
+    {"previous", B_PREVIOUS, 0, 1, 2, D_BOTH},
+    {"delay", B_DELAY, 0, 2, 3, D_BOTH},
+    {"delay1", B_DELAY1, 0, 2, 3, D_BOTH},
+    {"delay3", B_DELAY3, 0, 2, 3, D_BOTH},
+    {"delayn", B_DELAYN, 0, 3, 4, D_BOTH},
+    {"smth1", B_SMTH1, 0, 2, 3, D_BOTH},
+    {"smth3", B_SMTH3, 0, 2, 3, D_BOTH},
+    {"smthn", B_SMTHN, 0, 3, 4, D_BOTH},
+    {"trend", B_TREND, 0, 2, 3, D_BOTH},
+    {"forecast", B_FORECAST, 0, 3, 4, D_BOTH},
+    {"lookup", B_LOOKUP, 0, 2, 2, D_BOTH},
+    {"if_then_else", B_IF, 0, 3, 3, D_BOTH},
+    /* Vensim's own, and its argument orders */
+    {"integer", B_FN1, SD_FN_TRUNC, 1, 1, D_VENSIM},
+    {"modulo", B_FMOD, 0, 2, 2, D_VENSIM},
+    {"power", B_POWER, 0, 2, 2, D_VENSIM},
+    {"quantum", B_QUANTUM, 0, 2, 2, D_VENSIM},
+    {"game", B_GAME, 0, 1, 1, D_VENSIM},
+    {"pulse", B_VPULSE, 0, 2, 2, D_VENSIM},
+    {"pulse_train", B_PULSE_TRAIN, 0, 4, 4, D_VENSIM},
+    {"smooth", B_SMTH1, 0, 2, 2, D_VENSIM},
+    {"smoothi", B_SMTH1, 0, 3, 3, D_VENSIM},
+    {"smooth3", B_SMTH3, 0, 2, 2, D_VENSIM},
+    {"smooth3i", B_SMTH3, 0, 3, 3, D_VENSIM},
+    {"smooth_n", B_VSMOOTHN, 0, 4, 4, D_VENSIM},
+    {"delay1i", B_DELAY1, 0, 3, 3, D_VENSIM},
+    {"delay3i", B_DELAY3, 0, 3, 3, D_VENSIM},
+    {"delay_n", B_VDELAYN, 0, 4, 4, D_VENSIM},
+    {"delay_fixed", B_DELAY_FIXED, 0, 3, 3, D_VENSIM},
+    {"sample_if_true", B_SAMPLE, 0, 3, 3, D_VENSIM},
+    {"active_initial", B_ACTIVE_INIT, 0, 2, 2, D_VENSIM},
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
 
-static const Builtin *builtin_find(const char *name)
+static bool in_dialect(const Ctx *c, const Builtin *b)
+{
+    return b->dialect == D_BOTH ||
+           b->dialect == (c->m->vensim ? D_VENSIM : D_XMILE);
+}
+
+static const Builtin *builtin_find(const Ctx *c, const char *name)
 {
     for (int i = 0; i < NBUILTINS; i++)
-        if (!strcmp(builtins[i].name, name))
+        if (!strcmp(builtins[i].name, name) && in_dialect(c, &builtins[i]))
             return &builtins[i];
     return NULL;
 }
 
 /* A builtin that may be written without parentheses: TIME, DT,
  * STARTTIME, STOPTIME, PI. */
-static bool bare_builtin(const char *ident)
+static bool bare_builtin(const Ctx *c, const char *ident)
 {
-    const Builtin *b = builtin_find(ident);
+    const Builtin *b = builtin_find(c, ident);
     return b && (b->kind == B_TIME || b->kind == B_DT || b->kind == B_START ||
                  b->kind == B_STOP || b->kind == B_PI);
 }
@@ -264,7 +308,7 @@ static SdExpr *mk_call(Ctx *c, const char *name, int n, SdExpr **args)
         return NULL;
     e->name = name;
     e->text = name;
-    const Builtin *b = builtin_find(name);
+    const Builtin *b = builtin_find(c, name);
     e->ref = b ? (int)(b - builtins) : -1;
     for (int i = 0; i < n; i++)
         e->args[i] = args[i];
@@ -319,11 +363,13 @@ static const char *suggest_var(Ctx *c, const char *ident)
     return best;
 }
 
-static const char *suggest_fn(const char *ident)
+static const char *suggest_fn(const Ctx *c, const char *ident)
 {
     const char *best = NULL;
     int bestd = 2;
     for (int i = 0; i < NBUILTINS; i++) {
+        if (!in_dialect(c, &builtins[i]))
+            continue;
         int dd = str_edit_distance(ident, builtins[i].name, bestd);
         if (dd <= bestd && (dd < bestd || !best)) {
             best = builtins[i].name;
@@ -339,9 +385,25 @@ static int find_var(Ctx *c, const char *ident)
     return thash_get(&c->names, ident, &i) ? i : -1;
 }
 
-/* Stages of a smoothing or delay chain. */
-static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time, int n,
-                     SdExpr *init, const char *what)
+/* A name as the variable being lowered reads it: inside a macro instance
+ * its own variables (`scope.name`) come first. */
+static int resolve(Ctx *c, const char *ident)
+{
+    const char *scope = c->v.items[c->cur].scope;
+    if (scope) {
+        char *full = arena_printf(&c->a, "%s.%s", scope, ident);
+        int i = full ? find_var(c, full) : -1;
+        if (i >= 0)
+            return i;
+    }
+    return find_var(c, ident);
+}
+
+/* Stages of a smoothing or delay chain. Rolled (Vensim's DELAY N): stage
+ * k divides by the delay time of k steps before, so a change of the delay
+ * time travels down the chain with the material. */
+static SdExpr *chain_at(Ctx *c, bool material, SdExpr *input, SdExpr *time,
+                        int n, SdExpr *init, const char *what, bool rolled)
 {
     input = share(c, input, "input");
     time = share(c, time, "time");
@@ -350,8 +412,17 @@ static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time, int n,
         return NULL;
     SdExpr *stage_time =
         n == 1 ? time : mk_bin(c, SD_OP_DIV, time, mk_num(c, n));
-    SdExpr *in = input, *out = NULL;
+    SdExpr *in = input, *out = NULL, *tk = time;
     for (int k = 0; k < n; k++) {
+        if (rolled && k > 0) {
+            int h = add_hidden(c, SD_AUX, "delay time");
+            if (h < 0)
+                return NULL;
+            c->v.items[h].init = time;
+            c->v.items[h].post = tk;
+            tk = mk_ref(c, h);
+            stage_time = n == 1 ? tk : mk_bin(c, SD_OP_DIV, tk, mk_num(c, n));
+        }
         int s = add_hidden(c, SD_STOCK, what);
         if (s < 0)
             return NULL;
@@ -374,6 +445,12 @@ static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time, int n,
     return out;
 }
 
+static SdExpr *chain(Ctx *c, bool material, SdExpr *input, SdExpr *time, int n,
+                     SdExpr *init, const char *what)
+{
+    return chain_at(c, material, input, time, n, init, what, false);
+}
+
 static bool order_arg(Ctx *c, SdExpr *e, SdExpr *arg, int *n)
 {
     double v;
@@ -394,6 +471,26 @@ static bool order_arg(Ctx *c, SdExpr *e, SdExpr *arg, int *n)
 
 static SdExpr *lower_call_at(Ctx *c, SdExpr *e);
 
+/* A DELAY of input by dtime (a value, read each step) with init before
+ * the start; the history of input is pushed after each step. */
+static SdExpr *delay_node(Ctx *c, const SdExpr *e, SdExpr *input, SdExpr *dtime,
+                          SdExpr *init)
+{
+    DelayRec r = {input};
+    if (vec_push(&c->delays, r))
+        return NULL;
+    SdExpr *f = mk(c, SD_E_CALL, 2, e->off);
+    if (!f)
+        return NULL;
+    f->name = "delay";
+    f->text = e->text;
+    f->ref = (int)(builtin_find(c, "delay") - builtins);
+    f->args[0] = dtime;
+    f->args[1] = init;
+    f->num = c->delays.len - 1;
+    return f;
+}
+
 /* Lowers a call; what replaces it keeps its place for messages. */
 static SdExpr *lower_call(Ctx *c, SdExpr *e)
 {
@@ -407,7 +504,7 @@ static SdExpr *lower_call(Ctx *c, SdExpr *e)
 static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
 {
     /* A graphical function called by name. */
-    int gv = find_var(c, e->name);
+    int gv = resolve(c, e->name);
     if (gv >= 0) {
         /* An index, not a pointer: lowering the argument can add hidden
          * variables and move the table. */
@@ -432,14 +529,14 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
         SdExpr *l = mk(c, SD_E_CALL, 1, e->off);
         l->name = "lookup";
         l->text = e->text;
-        l->ref = (int)(builtin_find("lookup") - builtins);
+        l->ref = (int)(builtin_find(c, "lookup") - builtins);
         l->args[0] = x;
         l->num = graph; /* which graph */
         return l;
     }
-    const Builtin *b = builtin_find(e->name);
+    const Builtin *b = builtin_find(c, e->name);
     if (!b) {
-        const char *s = suggest_fn(e->name);
+        const char *s = suggest_fn(c, e->name);
         if (s)
             report(c, c->cur, e, "unknown function '%s'; did you mean '%s'?",
                    e->text, s);
@@ -459,7 +556,7 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
     e->ref = (int)(b - builtins);
     if (b->kind == B_LOOKUP) {
         SdExpr *g = e->args[0];
-        int gi = g->kind == SD_E_VAR ? find_var(c, g->name) : -1;
+        int gi = g->kind == SD_E_VAR ? resolve(c, g->name) : -1;
         if (gi < 0 || c->v.items[gi].graph < 0) {
             report(c, c->cur, g,
                    "the first argument of 'lookup' must name "
@@ -526,17 +623,59 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
             c->v.items[h].init = args[0];
             init = mk_ref(c, h);
         }
-        DelayRec r = {args[0]};
-        if (vec_push(&c->delays, r))
+        return delay_node(c, e, args[0], args[1], init);
+    }
+    case B_DELAY_FIXED: {
+        /* Vensim fixes the delay time at the start, as a whole number of
+         * time steps and at least one. */
+        int h = add_hidden(c, SD_AUX, "delay fixed time");
+        if (h < 0)
             return NULL;
-        SdExpr *f = mk(c, SD_E_CALL, 2, e->off);
-        f->name = e->name;
-        f->text = e->text;
-        f->ref = e->ref;
-        f->args[0] = args[1];
-        f->args[1] = init;
-        f->num = c->delays.len - 1;
-        return f;
+        SdExpr *q[1] = {mk_bin(c, SD_OP_DIV, args[1], mk_ref(c, SD_SLOT_DT))};
+        SdExpr *mx[2] = {mk_num(c, 1), mk_call(c, "round", 1, q)};
+        c->v.items[h].init = mk_bin(c, SD_OP_MUL, mk_call(c, "max", 2, mx),
+                                    mk_ref(c, SD_SLOT_DT));
+        return delay_node(c, e, args[0], mk_ref(c, h), args[2]);
+    }
+    case B_SAMPLE: {
+        /* out = IF cond THEN input ELSE last; last starts at the initial
+         * value and takes out after each step. */
+        int last = add_hidden(c, SD_AUX, "sample if true");
+        if (last < 0)
+            return NULL;
+        SdExpr *f = mk(c, SD_E_IF, 3, e->off);
+        if (!f)
+            return NULL;
+        f->args[0] = args[0];
+        f->args[1] = args[1];
+        f->args[2] = mk_ref(c, last);
+        int o = add_hidden(c, SD_AUX, "sample if true output");
+        if (o < 0)
+            return NULL;
+        c->v.items[o].init = c->v.items[o].flow = f;
+        c->v.items[last].init = args[2];
+        c->v.items[last].post = mk_ref(c, o);
+        return mk_ref(c, o);
+    }
+    case B_GAME: /* a gaming input: the model runs without a player */
+        return args[0];
+    case B_POWER:
+        return mk_bin(c, SD_OP_POW, args[0], args[1]);
+    case B_VSMOOTHN:
+        if (!order_arg(c, e, args[3], &n))
+            return NULL;
+        return chain(c, false, args[0], args[1], n, args[2], "smooth n");
+    case B_VDELAYN: {
+        if (!order_arg(c, e, args[3], &n))
+            return NULL;
+        /* Vensim lowers the order until a stage lasts a time step at
+         * least (when the delay time is known at the start). */
+        double t;
+        if (const_value(c, args[1], &t, 0) && t > 0 && t / n < c->m->dt) {
+            double most = floor(t / c->m->dt + 1e-9);
+            n = most < 1 ? 1 : (int)most;
+        }
+        return chain_at(c, true, args[0], args[1], n, args[2], "delay n", true);
     }
     case B_DELAY1:
         return chain(c, true, args[0], args[1], 1,
@@ -599,10 +738,10 @@ static SdExpr *lower(Ctx *c, SdExpr *e)
     case SD_E_NUM:
         return e;
     case SD_E_VAR: {
-        int i = find_var(c, e->name);
+        int i = resolve(c, e->name);
         if (i < 0) {
-            const Builtin *b = builtin_find(e->name);
-            if (b && bare_builtin(e->name)) {
+            const Builtin *b = builtin_find(c, e->name);
+            if (b && bare_builtin(c, e->name)) {
                 e->kind = SD_E_CALL;
                 e->nargs = 0;
                 return lower_call(c, e);
@@ -652,10 +791,36 @@ static bool const_value(Ctx *c, const SdExpr *e, double *out, int depth)
         *out = e->num;
         return true;
     case SD_E_VAR: {
-        int i = e->ref >= 0 ? e->ref : find_var(c, e->name);
-        if (i < 0 || c->v.items[i].kind == SD_STOCK || !c->v.items[i].flow)
+        /* By name: an equation not lowered yet has no refs. Hidden
+         * variables are not in the name table and go by ref. */
+        int i = e->name ? resolve(c, e->name) : -1;
+        if (i < 0)
+            i = e->ref;
+        if (i < 0 || i >= c->v.len)
             return false;
-        return const_value(c, c->v.items[i].flow, out, depth + 1);
+        const CVar *v = &c->v.items[i];
+        if (v->special) {
+            if (i == SD_SLOT_TIME)
+                return false;
+            *out = i == SD_SLOT_DT      ? c->m->dt
+                   : i == SD_SLOT_START ? c->m->start
+                                        : c->m->stop;
+            return true;
+        }
+        const SdExpr *x = v->flow ? v->flow : v->init;
+        if (v->kind == SD_STOCK || !x)
+            return false;
+        return const_value(c, x, out, depth + 1);
+    }
+    case SD_E_CALL: {
+        /* STEP at the start: Vensim evaluates a delay's order once. */
+        const Builtin *fn = e->name ? builtin_find(c, e->name) : NULL;
+        if (!fn || fn->kind != B_STEP || e->nargs != 2 ||
+            !const_value(c, e->args[0], &a, depth + 1) ||
+            !const_value(c, e->args[1], &b, depth + 1))
+            return false;
+        *out = c->m->start + c->m->dt / 2 > b ? a : 0;
+        return true;
     }
     case SD_E_NEG:
         if (!const_value(c, e->args[0], &a, depth + 1))
@@ -678,6 +843,9 @@ static bool const_value(Ctx *c, const SdExpr *e, double *out, int depth)
             return true;
         case SD_OP_DIV:
             *out = a / b;
+            return true;
+        case SD_OP_POW:
+            *out = pow(a, b);
             return true;
         default:
             return false;
@@ -710,6 +878,12 @@ static void each_dep(Ctx *c, const SdExpr *e, Phase ph,
     if (e->kind == SD_E_CALL && e->ref >= 0 &&
         builtins[e->ref].kind == B_DELAY && ph == PH_INIT) {
         each_dep(c, e->args[1], ph, fn, ud); /* only the initial value */
+        return;
+    }
+    if (e->kind == SD_E_CALL && e->ref >= 0 &&
+        builtins[e->ref].kind == B_ACTIVE_INIT) {
+        /* the initial value at the start, the expression after */
+        each_dep(c, e->args[ph == PH_INIT ? 1 : 0], ph, fn, ud);
         return;
     }
     for (int k = 0; k < e->nargs; k++)
@@ -922,6 +1096,25 @@ static void emit_call(Ctx *c, const SdExpr *e, Phase ph)
         emit_expr(c, e->args[0], ph);
         emit(c, SD_I_LOOKUP, (int)e->num);
         return;
+    case B_ACTIVE_INIT:
+        emit_expr(c, e->args[ph == PH_INIT ? 1 : 0], ph);
+        return;
+    case B_FMOD:
+    case B_QUANTUM:
+    case B_VPULSE:
+        emit_expr(c, e->args[0], ph);
+        emit_expr(c, e->args[1], ph);
+        emit(c,
+             b->kind == B_FMOD      ? SD_I_FMOD
+             : b->kind == B_QUANTUM ? SD_I_QUANTUM
+                                    : SD_I_VPULSE,
+             0);
+        return;
+    case B_PULSE_TRAIN:
+        for (int k = 0; k < 4; k++)
+            emit_expr(c, e->args[k], ph);
+        emit(c, SD_I_PULSE_TRAIN, 0);
+        return;
     case B_DELAY:
         if (ph == PH_INIT) {
             emit_expr(c, e->args[1], ph);
@@ -1009,7 +1202,8 @@ static bool expr_const(Ctx *c, const SdExpr *e)
     case SD_E_CALL: {
         const Builtin *b = &builtins[e->ref];
         if (b->kind == B_STEP || b->kind == B_RAMP || b->kind == B_PULSE ||
-            b->kind == B_DELAY)
+            b->kind == B_DELAY || b->kind == B_VPULSE ||
+            b->kind == B_PULSE_TRAIN || b->kind == B_ACTIVE_INIT)
             return false;
         break;
     }
@@ -1033,6 +1227,7 @@ static int add_graph(Ctx *c, const SdGraph *g)
 
 static bool setup_vars(Ctx *c)
 {
+    SdSyntax syntax = c->m->vensim ? SD_SYNTAX_VENSIM : SD_SYNTAX_XMILE;
     static const char *special[] = {"time", "dt", "starttime", "stoptime"};
     for (int i = 0; i < SD_SLOT_FIRST; i++) {
         CVar s = {0};
@@ -1055,6 +1250,14 @@ static bool setup_vars(Ctx *c)
         v.text = sv->eqn;
         v.loc = (SdSrcLoc){m->file, m->src,  m->src_len, sv->line,
                            sv->col, sv->adj, sv->nadj};
+        v.hidden = sv->hidden;
+        v.scope = sv->scope;
+        if (sv->kind == SD_STOCK && sv->rate) {
+            v.rate_text = sv->rate;
+            v.rate_loc =
+                (SdSrcLoc){m->file,      m->src, m->src_len, sv->rate_line,
+                           sv->rate_col, NULL,   0};
+        }
         v.nonneg = sv->non_negative;
         v.graph = sv->gf ? add_graph(c, sv->gf) : -1;
         int idx = add_var(c, v);
@@ -1068,12 +1271,21 @@ static bool setup_vars(Ctx *c)
         if (!v->text)
             continue;
         SdExpr *e;
-        if (sd_parse_expr(&c->a, v->text, &v->loc, &e, c->d) != T_OK) {
+        if (sd_parse_expr_as(&c->a, v->text, &v->loc, syntax, &e, c->d) !=
+            T_OK) {
             ok = false;
             continue;
         }
         v = &c->v.items[i];
         v->init = e;
+        if (v->rate_text) {
+            if (sd_parse_expr_as(&c->a, v->rate_text, &v->rate_loc, syntax, &e,
+                                 c->d) != T_OK) {
+                ok = false;
+                continue;
+            }
+            c->v.items[i].rate = e;
+        }
     }
     return ok;
 }
@@ -1098,7 +1310,7 @@ static bool lower_all(Ctx *c)
             SdExpr *l = mk(c, SD_E_CALL, 1, 0);
             l->name = "lookup";
             l->text = "lookup";
-            l->ref = (int)(builtin_find("lookup") - builtins);
+            l->ref = (int)(builtin_find(c, "lookup") - builtins);
             l->args[0] = e;
             l->num = v->graph;
             e = l;
@@ -1117,6 +1329,23 @@ static bool lower_all(Ctx *c)
         if (v->kind != SD_STOCK)
             continue;
         const SdVar *sv = &c->m->vars[v->src];
+        if (v->rate) {
+            /* An INTEG rate: lowered like an equation, with its messages
+             * placed in its own text. */
+            const char *text = v->text;
+            SdSrcLoc loc = v->loc;
+            v->text = v->rate_text;
+            v->loc = v->rate_loc;
+            c->cur = i;
+            SdExpr *e = lower(c, v->rate);
+            v = &c->v.items[i];
+            v->text = text;
+            v->loc = loc;
+            v->rate = e;
+            if (!e)
+                ok = false;
+            continue;
+        }
         SdExpr *rate = NULL;
         for (int k = 0; k < sv->n_inflows + sv->n_outflows; k++) {
             bool in = k < sv->n_inflows;

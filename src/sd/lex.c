@@ -1,7 +1,9 @@
 /*
- * lex.c - the tokenizer of XMILE equations: numbers, names (bare, or in
- * double quotes with \" and \\ escapes), operators, keywords in any case,
- * and { comments }.
+ * lex.c - the tokenizer of equations: numbers, names (bare, or in double
+ * quotes with \" and \\ escapes), operators, keywords in any case, and
+ * { comments }. In Vensim mode (.mdl) a bare name is a run of words joined
+ * by white space (`IF THEN ELSE`, `birth rate`), there are no keywords, and
+ * the operators :AND:, :OR:, :NOT: and the constant :NA: are read.
  */
 #include "sd_int.h"
 
@@ -59,6 +61,38 @@ static SdTok set(SdLexer *lx, SdTok t, size_t end)
     lx->end = end;
     lx->pos = end;
     return t;
+}
+
+/* The Vensim operators written between colons; the spelling is checked
+ * in any case. */
+static SdTok colon_word(SdLexer *lx, size_t p)
+{
+    static const struct {
+        const char *word;
+        SdTok tok;
+    } ops[] = {{":and:", TK_AND},
+               {":or:", TK_OR},
+               {":not:", TK_NOT},
+               {":na:", TK_NUM}};
+    const char *s = lx->text;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        size_t k = strlen(ops[i].word), j = 0;
+        if (p + k > lx->len)
+            continue;
+        while (j < k && (s[p + j] | 0x20) == (ops[i].word[j] | 0x20))
+            j++;
+        if (j == k) {
+            lx->num = SD_VENSIM_NA;
+            return set(lx, ops[i].tok, p + k);
+        }
+    }
+    return TK_ERROR;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+           c == '\v';
 }
 
 static SdTok fail(SdLexer *lx, const char *msg)
@@ -134,12 +168,29 @@ SdTok sd_lex_next(SdLexer *lx)
         lx->quoted = true;
         return set(lx, TK_NAME, q + 1);
     }
+    if (name_start(c) && lx->vensim) {
+        /* Words joined by white space are one name; the token ends with
+         * the last word, so trailing blanks are not part of it. */
+        size_t q = p, end;
+        for (;;) {
+            while (q < n && name_char((unsigned char)s[q]))
+                q++;
+            end = q;
+            while (q < n && is_space(s[q]))
+                q++;
+            if (q == end || q >= n || !name_char((unsigned char)s[q]))
+                break;
+        }
+        return set(lx, TK_NAME, end);
+    }
     if (name_start(c)) {
         size_t q = p;
         while (q < n && name_char((unsigned char)s[q]))
             q++;
         return set(lx, keyword(s + p, q - p), q);
     }
+    if (c == ':' && lx->vensim && colon_word(lx, p) != TK_ERROR)
+        return lx->tok;
     char c2 = p + 1 < n ? s[p + 1] : 0;
     switch (c) {
     case '(':

@@ -1,6 +1,7 @@
 /*
- * parse.c - the equation parser: XMILE 1.0 expression syntax into SdExpr
- * trees, by recursive descent, one function per precedence level. Also the
+ * parse.c - the equation parser: XMILE 1.0 expression syntax (or Vensim's,
+ * which differs only in its tokens: see lex.c) into SdExpr trees, by
+ * recursive descent, one function per precedence level. Also the
  * canonical form of names, which decides when two spellings mean the same
  * variable, and the reporting of errors at their place in the file.
  */
@@ -520,9 +521,16 @@ static SdExpr *parse_expr(Parser *p)
 int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc, SdExpr **out,
                   TDiags *d)
 {
+    return sd_parse_expr_as(a, text, loc, SD_SYNTAX_XMILE, out, d);
+}
+
+int sd_parse_expr_as(Arena *a, const char *text, const SdSrcLoc *loc,
+                     SdSyntax syntax, SdExpr **out, TDiags *d)
+{
     Parser p = {.a = a, .loc = loc, .d = d};
     *out = NULL;
     sd_lex_init(&p.lx, text, strlen(text));
+    p.lx.vensim = syntax == SD_SYNTAX_VENSIM;
     advance(&p);
     if (p.lx.tok == TK_EOF && !p.failed) {
         error_at(&p, 0, "%s", "empty equation");

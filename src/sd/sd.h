@@ -1,9 +1,9 @@
 /*
- * sd.h - the system-dynamics engine: read a model (XMILE), check it,
- * compile it once into bytecode, and simulate it.
+ * sd.h - the system-dynamics engine: read a model (XMILE or Vensim .mdl),
+ * check it, compile it once into bytecode, and simulate it.
  *
- * Pipeline: xmile.c reads the file into an SdModel (variables with their
- * equation text); parse.c turns each equation into an SdExpr tree;
+ * Pipeline: xmile.c or mdl.c reads the file into an SdModel (variables with
+ * their equation text); parse.c turns each equation into an SdExpr tree;
  * compile.c resolves names, expands stateful builtins into hidden stocks,
  * orders the variables and emits SdProgram bytecode; vm.c executes it and
  * sim.c drives the integration loop and fills SdResults.
@@ -39,26 +39,60 @@ typedef struct SdGraph {
 } SdGraph;
 
 typedef struct SdVar {
-    const char *name;      /* display name: as written, `\n` read as space */
-    const char *ident;     /* canonical: case-folded, spaces/_ runs as '_' */
-    SdKind kind;           /* stock, flow or aux */
-    const char *eqn;       /* equation text; NULL for a bare gf */
-    int line, col;         /* where eqn starts in the file (1-based) */
-    int decl_line;         /* line of the variable's element */
-    const char **inflows;  /* stock: inflow names as written */
-    int n_inflows;         /* number of inflows */
-    const char **outflows; /* stock: outflow names as written */
-    int n_outflows;        /* number of outflows */
-    bool non_negative;     /* stock: never below 0; flow: uniflow (>= 0) */
-    SdGraph *gf;           /* graphical function, or NULL */
-    const int *adj;        /* (offset, extra bytes) where the file spells
-                              a character longer, as &lt;, in eqn */
-    int nadj;              /* number of such pairs */
-    const char *units;     /* units as written, or NULL */
-    const char *doc;       /* documentation, or NULL */
+    const char *name;        /* display name: as written, `\n` read as space */
+    const char *ident;       /* canonical: case-folded, spaces/_ runs as '_' */
+    SdKind kind;             /* stock, flow or aux */
+    const char *eqn;         /* equation text; NULL for a bare gf */
+    int line, col;           /* where eqn starts in the file (1-based) */
+    int decl_line;           /* line of the variable's element */
+    const char **inflows;    /* stock: inflow names as written */
+    int n_inflows;           /* number of inflows */
+    const char **outflows;   /* stock: outflow names as written */
+    int n_outflows;          /* number of outflows */
+    bool non_negative;       /* stock: never below 0; flow: uniflow (>= 0) */
+    SdGraph *gf;             /* graphical function, or NULL */
+    const int *adj;          /* (offset, extra bytes) where the file spells
+                                a character longer, as &lt;, in eqn */
+    int nadj;                /* number of such pairs */
+    const char *units;       /* units as written, or NULL */
+    const char *doc;         /* documentation, or NULL */
+    const char *rate;        /* stock: its net rate as an expression (a
+                                Vensim INTEG), or NULL when the inflows and
+                                outflows make the rate */
+    int rate_line, rate_col; /* where rate starts in the file */
+    const char *scope;       /* macro instance the variable belongs to: its
+                                names are looked up as `scope.name` first;
+                                NULL at the top level */
+    bool hidden;             /* made by the reader (a macro's insides):
+                                computed but not reported */
 } SdVar;
 
 typedef enum { SD_EULER, SD_RK2, SD_RK4 } SdMethod;
+
+/* The diagram of a model as its file draws it (Vensim's sketch), kept for
+ * the map view. Coordinates are the file's, in its own units. */
+typedef struct SdSketchElem {
+    int id;           /* number the file gives it, unique in its view */
+    int type;         /* Vensim object type: 10 variable, 11 valve,
+                         12 comment or cloud, others as written */
+    const char *name; /* variable name as written (type 10), the text of
+                         a comment (12), else NULL */
+    int x, y;         /* centre */
+    int w, h;         /* half width and half height */
+} SdSketchElem;
+
+typedef struct SdSketchArrow {
+    int id;       /* number the file gives it */
+    int from, to; /* ids of the elements it joins */
+} SdSketchArrow;
+
+typedef struct SdView {
+    const char *name;      /* as the file titles it (`View 1`) */
+    SdSketchElem *elems;   /* variables, valves, clouds, comments */
+    int nelems;            /* how many */
+    SdSketchArrow *arrows; /* causal links and flow pipes */
+    int narrows;           /* how many */
+} SdView;
 
 typedef struct SdModel {
     Arena arena;            /* owns every string and array below */
@@ -73,14 +107,22 @@ typedef struct SdModel {
     SdVar *vars;            /* the variables in file order */
     int nvars;              /* number of variables */
     int cap;                /* allocated */
+    bool vensim;            /* read from .mdl: Vensim syntax and builtins */
+    SdView *views;          /* the sketch, or NULL */
+    int nviews;             /* number of views */
 } SdModel;
 
-/* Reads a model file (XMILE/.stmx/.itmx by extension or content). On error
- * returns T_EINPUT with diagnostics in d and *out NULL. */
+/* Reads a model file (XMILE/.stmx/.itmx, or Vensim .mdl, by extension or
+ * content). On error returns T_EINPUT with diagnostics in d and *out
+ * NULL. */
 int sd_model_load(const char *path, SdModel **out, TDiags *d);
 /* Reads XMILE text; file names the source in diagnostics. */
 int sd_model_from_xmile(const char *text, size_t len, const char *file,
                         SdModel **out, TDiags *d);
+/* Reads Vensim .mdl text (mdl.c); file names the source in diagnostics.
+ * Arrays (subscripts) are refused with a message at their place. */
+int sd_model_from_mdl(const char *text, size_t len, const char *file,
+                      SdModel **out, TDiags *d);
 void sd_model_free(SdModel *m);
 /* Finds a variable by any spelling of its name, or NULL. */
 SdVar *sd_model_find(SdModel *m, const char *name);
@@ -149,6 +191,13 @@ typedef struct SdSrcLoc {
 } SdSrcLoc;
 int sd_parse_expr(Arena *a, const char *text, const SdSrcLoc *loc, SdExpr **out,
                   TDiags *d);
+
+/* The equation syntaxes: XMILE's, and Vensim's (.mdl), which differs in
+ * its tokens only (lex.c). */
+typedef enum { SD_SYNTAX_XMILE, SD_SYNTAX_VENSIM } SdSyntax;
+/* sd_parse_expr in the given syntax. */
+int sd_parse_expr_as(Arena *a, const char *text, const SdSrcLoc *loc,
+                     SdSyntax syntax, SdExpr **out, TDiags *d);
 /* Reports a message at byte offset off of an equation. */
 void sd_report(TDiags *d, const SdSrcLoc *loc, const char *text, int off,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));

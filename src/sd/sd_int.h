@@ -49,7 +49,12 @@ typedef struct SdLexer {
     double num;       /* TK_NUM: the value */
     bool quoted;      /* TK_NAME: written in double quotes */
     const char *err;  /* TK_ERROR: what is wrong */
+    bool vensim;      /* Vensim syntax: names are words joined by spaces,
+                         :AND: :OR: :NOT: :NA:, no keywords */
 } SdLexer;
+
+/* Vensim's :NA:, the value it gives a missing number. */
+#define SD_VENSIM_NA (-1.298074214633707e33)
 
 void sd_lex_init(SdLexer *lx, const char *text, size_t len);
 SdTok sd_lex_next(SdLexer *lx);
@@ -102,6 +107,10 @@ const char *sd_tok_name(SdTok t);
     X(KMUL, 1, 1, "x * consts[a] (fused)")                                     \
     X(KSUB, 1, 1, "x - consts[a] (fused)")                                     \
     X(KDIV, 1, 1, "x / consts[a] (fused)")                                     \
+    X(FMOD, 2, 1, "x modulo y, result has the sign of x (Vensim MODULO)")      \
+    X(QUANTUM, 2, 1, "y * x/y truncated, or x when y <= 0 (Vensim QUANTUM)")   \
+    X(VPULSE, 2, 1, "1 from time x for y (Vensim PULSE(start, width))")        \
+    X(PULSE_TRAIN, 4, 1, "PULSE TRAIN(start, width, interval, end)")           \
     X(END, 0, 0, "stop")
 
 typedef enum {
@@ -134,7 +143,8 @@ typedef enum {
     SD_FN_SINH,
     SD_FN_COSH,
     SD_FN_TANH,
-    SD_FN_SIGN
+    SD_FN_SIGN,
+    SD_FN_TRUNC /* toward zero: Vensim's INTEGER */
 } SdMathFn;
 
 /* The history of one DELAY: input values at each saved dt step. */

@@ -93,6 +93,8 @@ static double math1(int fn, double x)
         return tanh(x);
     case SD_FN_SIGN:
         return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case SD_FN_TRUNC:
+        return trunc(x);
     default:
         return NAN;
     }
@@ -108,6 +110,32 @@ static double pulse(double t, double dt, double volume, double first,
     if (interval > 0)
         at = first + interval * floor((t - first + half) / interval);
     return (t >= at - half && t < at + half) ? volume / dt : 0;
+}
+
+/* Vensim's PULSE and PULSE TRAIN: 1 while the time is in [start, start +
+ * width), each interval until end. Times are compared half a step early,
+ * as STEP does, so a pulse at a step's time is not lost to rounding. A
+ * width of 0 lasts one step. */
+static double vpulse(double t, double dt, double start, double width)
+{
+    double tt = t + dt / 2;
+    if (width <= 0)
+        width = dt;
+    return tt > start && tt < start + width ? 1 : 0;
+}
+
+static double pulse_train(double t, double dt, double start, double width,
+                          double interval, double end)
+{
+    double tt = t + dt / 2;
+    if (!(tt > start) || t - dt / 2 > end)
+        return 0;
+    if (width <= 0)
+        width = dt;
+    double k = tt - start;
+    if (interval > 0)
+        k = fmod(k, interval);
+    return k < width ? 1 : 0;
 }
 
 static double delay_read(const SdDelayBuf *b, double start, double dt, double t,
@@ -399,6 +427,33 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
         CASE(KDIV)
         {
             sp[-1] /= k[A];
+            NEXT;
+        }
+        CASE(FMOD)
+        {
+            sp--;
+            x = sp[-1], y = sp[0];
+            sp[-1] = y == 0 ? NAN : fmod(x, y);
+            NEXT;
+        }
+        CASE(QUANTUM)
+        {
+            sp--;
+            x = sp[-1], y = sp[0];
+            sp[-1] = y > 0 ? y * trunc(x / y) : x;
+            NEXT;
+        }
+        CASE(VPULSE)
+        {
+            sp--;
+            sp[-1] = vpulse(s[SD_SLOT_TIME], vm->dt, sp[-1], sp[0]);
+            NEXT;
+        }
+        CASE(PULSE_TRAIN)
+        {
+            sp -= 3;
+            sp[-1] = pulse_train(s[SD_SLOT_TIME], vm->dt, sp[-1], sp[0], sp[1],
+                                 sp[2]);
             NEXT;
         }
         CASE(END)

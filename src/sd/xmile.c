@@ -14,7 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define XMILE_MAX_BYTES ((size_t)256 << 20) /* refuse files over 256 MiB */
+#define XMILE_MAX_BYTES                                                        \
+    ((size_t)256 << 20) /* refuse files over 256 MiB (.mdl too) */
 #define STACK_MAX 64
 
 typedef enum {
@@ -796,21 +797,31 @@ int sd_model_load(const char *path, SdModel **out, TDiags *d)
     }
     const char *ext = strrchr(path, '.');
     const char *s = tbuf_cstr(&b);
+    /* The extension decides; without one we know, the content: XMILE has
+     * its root element, Vensim starts with {UTF-8} or has its sketch
+     * separator. */
+    bool mdl_ext = ext && !strcasecmp(ext, ".mdl");
     bool xml =
-        (ext && (!strcasecmp(ext, ".xmile") || !strcasecmp(ext, ".stmx") ||
-                 !strcasecmp(ext, ".itmx") || !strcasecmp(ext, ".xml"))) ||
-        strstr(s, "<xmile") != NULL;
-    if (!xml) {
-        if (ext && !strcasecmp(ext, ".mdl"))
-            diags_add(d, DIAG_ERROR, path, 0, 0, NULL,
-                      "Vensim .mdl models are not supported yet");
-        else
-            diags_add(d, DIAG_ERROR, path, 0, 0, NULL,
-                      "not a model Territory can read (expected XMILE)");
+        !mdl_ext &&
+        ((ext && (!strcasecmp(ext, ".xmile") || !strcasecmp(ext, ".stmx") ||
+                  !strcasecmp(ext, ".itmx") || !strcasecmp(ext, ".xml"))) ||
+         strstr(s, "<xmile") != NULL);
+    const char *t = s;
+    while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
+        t++;
+    bool mdl = mdl_ext || (!xml && (!strncmp(t, "{UTF-8}", 7) ||
+                                    strstr(s, "\\\\---///") != NULL));
+    if (!xml && !mdl) {
+        diags_add(d, DIAG_ERROR, path, 0, 0, NULL,
+                  "not a model Territory can read (expected XMILE or Vensim "
+                  ".mdl)");
         tbuf_free(&b);
         return T_EINPUT;
     }
-    rc = sd_model_from_xmile(s, b.len, path, out, d);
+    if (mdl)
+        rc = sd_model_from_mdl(s, b.len, path, out, d);
+    else
+        rc = sd_model_from_xmile(s, b.len, path, out, d);
     tbuf_free(&b);
     return rc;
 }

@@ -66,6 +66,26 @@ grep -q '^24,B1,' "$tmp/out" || fail "B1 dominates at 24: $(sed -n 26p "$tmp/out
 run 0 "dominance json" "$T" dominance "$tmp/logistic.xmile" --format json
 grep -q '"dominant": *\[null, *"R1"' "$tmp/out" || grep -q '"dominant":\[null,"R1"' "$tmp/out" || fail "dominance json: $(head -c 300 "$tmp/out")"
 
+# A Vensim model: the stock's rate is an INTEG expression, and its loops
+# get their polarity from it.
+cat >"$tmp/pop.mdl" <<'MDL'
+Population = INTEG(births - deaths, 100)
+~ people ~ |
+births = Population * birth rate ~ people/year ~ |
+deaths = Population / lifetime ~ people/year ~ |
+birth rate = 0.03 ~ 1/year ~ |
+lifetime = 70 ~ years ~ |
+INITIAL TIME = 0 ~ year ~ |
+FINAL TIME = 10 ~ year ~ |
+TIME STEP = 1 ~ year ~ |
+SAVEPER = TIME STEP ~ year ~ |
+MDL
+run 0 "mdl loops" "$T" loops "$tmp/pop.mdl"
+cp "$tmp/out" "$tmp/mdl.out"
+grep -q '^2 loops$' "$tmp/mdl.out" || fail "mdl count: $(cat "$tmp/mdl.out")"
+grep -q '^R1 .*length 2 .*Population -> births -> Population$' "$tmp/mdl.out" || fail "mdl R loop: $(cat "$tmp/mdl.out")"
+grep -q '^B1 .*length 2 .*Population -> deaths -> Population$' "$tmp/mdl.out" || fail "mdl B loop: $(cat "$tmp/mdl.out")"
+
 # Bad input names the field or the JSON position.
 printf '{"items": [{"id": "a"}], "links": [{"from": "a", "to": "zz"}]}' >"$tmp/bad.json"
 run 1 "unknown item" "$T" loops "$tmp/bad.json"

@@ -1,0 +1,1470 @@
+/*
+ * mdl.c - the Vensim .mdl reader: splits the file into its equations (each
+ * `lhs = rhs ~ units ~ comment |`), macros and sketch, and fills the same
+ * SdModel the XMILE reader fills. Equation text is kept as written and
+ * parsed later by parse.c in Vensim mode (lex.c reads the tokens that
+ * differ), so every message points into the .mdl. What is decided here:
+ * stocks (`INTEG(rate, initial)`), lookups in all their written forms
+ * (definitions, `WITH LOOKUP`), the time-control variables, macro
+ * expansion (each call becomes hidden variables in a scope of their own),
+ * and the sketch (views, elements, arrows). Arrays, data equations and
+ * the GET functions are refused with a message at their place.
+ */
+#include "sd_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MDL_MAX_INSTANCES 10000 /* macro calls expanded: stops self-calls */
+#define MDL_MAX_ARGS 64         /* arguments of INTEG, WITH LOOKUP, macros */
+#define MDL_MAX_POINTS 100000   /* points in one lookup table */
+#define MDL_EVAL_DEPTH 8        /* control variables referring to others */
+
+typedef struct Span {
+    size_t a, b; /* byte range [a, b) of the text */
+} Span;
+
+typedef struct Macro {
+    const char *name;    /* as written */
+    const char *ident;   /* canonical */
+    const char **params; /* canonical parameter names */
+    int nparams;         /* how many */
+    int first, n;        /* its equations: tmpl[first .. first + n) */
+    size_t off;          /* where `:MACRO:` is, for messages */
+} Macro;
+
+typedef struct Reader {
+    SdModel *m;        /* what we fill */
+    TDiags *d;         /* where errors go */
+    char *s;           /* the file with line continuations blanked */
+    size_t n;          /* its length */
+    VEC(size_t) lines; /* byte offset of each line's start */
+    VEC(Macro) macros; /* macros defined so far */
+    VEC(SdVar) tmpl;   /* the equations inside macros */
+    int in_macro;      /* index of the macro being read, or -1 */
+    int instances;     /* macro calls expanded */
+} Reader;
+
+/* ---- places and messages ---------------------------------------------- */
+
+/* Line and 1-based column (in characters) of byte offset off. */
+static void where(const Reader *r, size_t off, int *line, int *col)
+{
+    int lo = 0, hi = r->lines.len - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (r->lines.items[mid] <= off)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    size_t ls = r->lines.items[lo];
+    *line = lo + 1;
+    *col = 1 + str_utf8_count(r->m->src + ls, off - ls);
+}
+
+/* Reports at (line, col) with that line of the file for the caret. */
+static void verr_lc(Reader *r, int line, int col, const char *fmt, va_list ap)
+{
+    char *ctx = NULL;
+    if (line >= 1 && line <= r->lines.len) {
+        size_t ls = r->lines.items[line - 1], le = ls;
+        while (le < r->n && r->m->src[le] != '\n' && r->m->src[le] != '\r')
+            le++;
+        ctx = arena_strndup(&r->m->arena, r->m->src + ls, le - ls);
+    }
+    diags_vadd(r->d, DIAG_ERROR, r->m->file, line, col, ctx, fmt, ap);
+}
+
+static void err_lc(Reader *r, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void err_lc(Reader *r, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verr_lc(r, line, col, fmt, ap);
+    va_end(ap);
+}
+
+static void err_at(Reader *r, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void err_at(Reader *r, size_t off, const char *fmt, ...)
+{
+    int line, col;
+    if (off > r->n)
+        off = r->n;
+    where(r, off, &line, &col);
+    va_list ap;
+    va_start(ap, fmt);
+    verr_lc(r, line, col, fmt, ap);
+    va_end(ap);
+}
+
+/* Where byte off of an equation that starts at (line, col) is. */
+static void advance_loc(const char *text, size_t off, int *line, int *col)
+{
+    size_t ls = 0;
+    bool moved = false;
+    for (size_t i = 0; i < off && text[i]; i++)
+        if (text[i] == '\n') {
+            (*line)++;
+            ls = i + 1;
+            moved = true;
+        }
+    if (moved)
+        *col = 1 + str_utf8_count(text + ls, off - ls);
+    else
+        *col += str_utf8_count(text, off);
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static size_t skip_blank(const Reader *r, size_t p, size_t end)
+{
+    while (p < end && is_blank(r->s[p]))
+        p++;
+    return p;
+}
+
+static size_t trim_end(const Reader *r, size_t a, size_t b)
+{
+    while (b > a && is_blank(r->s[b - 1]))
+        b--;
+    return b;
+}
+
+static bool starts_ci(const char *s, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    if (n < k)
+        return false;
+    for (size_t i = 0; i < k; i++)
+        if ((s[i] | 0x20) != (word[i] | 0x20))
+            return false;
+    return true;
+}
+
+/* A copy of [a, b) trimmed, or NULL when nothing is left. */
+static const char *text_of(Reader *r, Span sp)
+{
+    size_t a = skip_blank(r, sp.a, sp.b), b = trim_end(r, a, sp.b);
+    return b > a ? arena_strndup(&r->m->arena, r->s + a, b - a) : NULL;
+}
+
+/* The name as shown: without its quotes, white space runs as one space. */
+static const char *display_name(Reader *r, size_t a, size_t b)
+{
+    if (b - a >= 2 && r->s[a] == '"' && r->s[b - 1] == '"')
+        return arena_strndup(&r->m->arena, r->s + a + 1, b - a - 2);
+    TBuf t = {0};
+    bool space = false;
+    for (size_t i = a; i < b; i++) {
+        if (is_blank(r->s[i])) {
+            space = true;
+            continue;
+        }
+        if (space)
+            tbuf_putc(&t, ' ');
+        space = false;
+        tbuf_putc(&t, r->s[i]);
+    }
+    const char *res = arena_strdup(&r->m->arena, tbuf_cstr(&t));
+    tbuf_free(&t);
+    return res;
+}
+
+static void lex_at(const Reader *r, SdLexer *lx, size_t a, size_t b)
+{
+    sd_lex_init(lx, r->s + a, b - a);
+    lx->vensim = true;
+}
+
+/* ---- variables --------------------------------------------------------- */
+
+/* A new variable at the end of the model, or of the current macro's
+ * equations. The pointer is good until the next call. */
+static SdVar *new_var(Reader *r, bool in_macro)
+{
+    SdVar blank = {0};
+    if (in_macro) {
+        if (vec_push(&r->tmpl, blank))
+            return NULL;
+        return &r->tmpl.items[r->tmpl.len - 1];
+    }
+    SdModel *m = r->m;
+    if (m->nvars == m->cap) {
+        int cap = m->cap ? m->cap * 2 : 32;
+        SdVar *v = realloc(m->vars, sizeof(SdVar) * (size_t)cap);
+        if (!v)
+            return NULL;
+        m->vars = v;
+        m->cap = cap;
+    }
+    SdVar *v = &m->vars[m->nvars++];
+    *v = blank;
+    return v;
+}
+
+/* Fills eqn, line and col from a span of the text; false when empty. */
+static bool set_eqn(Reader *r, const char **eqn, int *line, int *col, Span sp)
+{
+    size_t a = skip_blank(r, sp.a, sp.b), b = trim_end(r, a, sp.b);
+    if (b <= a)
+        return false;
+    *eqn = arena_strndup(&r->m->arena, r->s + a, b - a);
+    where(r, a, line, col);
+    return true;
+}
+
+/* ---- argument lists and lookup tables ---------------------------------- */
+
+/* Splits the parenthesised list that starts at the '(' at byte lp of
+ * text into top-level arguments (offsets into text). *close is the offset
+ * just past the matching ')'. Returns the count, or -1 with *bad the
+ * offset of the problem. */
+static int split_args(const char *text, size_t len, size_t lp, Span *args,
+                      int max, size_t *close, size_t *bad)
+{
+    SdLexer lx;
+    sd_lex_init(&lx, text, len);
+    lx.vensim = true;
+    lx.pos = lp;
+    int depth = 0, n = 0;
+    size_t from = lp + 1;
+    for (;;) {
+        SdTok t = sd_lex_next(&lx);
+        if (t == TK_EOF || t == TK_ERROR) {
+            *bad = t == TK_EOF ? lp : lx.start;
+            return -1;
+        }
+        if (t == TK_LP || t == TK_LBRACK) {
+            depth++;
+        } else if (t == TK_RP || t == TK_RBRACK) {
+            if (--depth == 0) {
+                if (t != TK_RP) {
+                    *bad = lx.start;
+                    return -1;
+                }
+                if (n == max) {
+                    *bad = lx.start;
+                    return -1;
+                }
+                /* `f()` has no arguments, not one empty one */
+                size_t k = from;
+                while (k < lx.start && is_blank(text[k]))
+                    k++;
+                if (k < lx.start || n > 0)
+                    args[n++] = (Span){from, lx.start};
+                *close = lx.end;
+                return n;
+            }
+        } else if (t == TK_COMMA && depth == 1) {
+            if (n == max) {
+                *bad = lx.start;
+                return -1;
+            }
+            args[n++] = (Span){from, lx.start};
+            from = lx.end;
+        }
+    }
+}
+
+typedef struct TableParser {
+    Reader *r;      /* for messages */
+    SdLexer lx;     /* over the table text */
+    size_t base;    /* offset of the table text in the file */
+    const char *of; /* the variable's name, for messages */
+    bool failed;    /* an error was reported */
+} TableParser;
+
+static void table_error(TableParser *t, const char *what)
+{
+    if (t->failed)
+        return;
+    t->failed = true;
+    if (t->lx.tok == TK_EOF)
+        err_at(t->r, t->base + t->lx.start,
+               "lookup table of '%s': expected %s, found the end", t->of, what);
+    else
+        err_at(
+            t->r, t->base + t->lx.start,
+            "lookup table of '%s': expected %s, found '%.*s'", t->of, what,
+            (int)(t->lx.end - t->lx.start > 40 ? 40 : t->lx.end - t->lx.start),
+            t->lx.text + t->lx.start);
+}
+
+static void table_next(TableParser *t)
+{
+    if (sd_lex_next(&t->lx) == TK_ERROR && !t->failed) {
+        t->failed = true;
+        err_at(t->r, t->base + t->lx.start, "lookup table of '%s': %s", t->of,
+               t->lx.err);
+    }
+}
+
+static bool table_expect(TableParser *t, SdTok tok, const char *what)
+{
+    if (t->failed)
+        return false;
+    if (t->lx.tok != tok) {
+        table_error(t, what);
+        return false;
+    }
+    table_next(t);
+    return !t->failed;
+}
+
+/* num ::= [ '+' | '-' ] NUMBER */
+static bool table_num(TableParser *t, double *out)
+{
+    if (t->failed)
+        return false;
+    double sign = 1;
+    if (t->lx.tok == TK_PLUS || t->lx.tok == TK_MINUS) {
+        sign = t->lx.tok == TK_MINUS ? -1 : 1;
+        table_next(t);
+    }
+    if (t->lx.tok != TK_NUM || !isfinite(t->lx.num)) {
+        table_error(t, "a number");
+        return false;
+    }
+    *out = sign * t->lx.num;
+    table_next(t);
+    return !t->failed;
+}
+
+/* point ::= '(' num ',' num ')' */
+static bool table_point(TableParser *t, double *x, double *y)
+{
+    return table_expect(t, TK_LP, "'('") && table_num(t, x) &&
+           table_expect(t, TK_COMMA, "','") && table_num(t, y) &&
+           table_expect(t, TK_RP, "')'");
+}
+
+/* table ::= '(' [ '[' point '-' point { ',' point } ']' [ ','] ]
+ *               ( point { ',' point } | num { ',' num } ) ')'
+ * The bracket holds the axes' ranges (and reference points), which only
+ * the drawing uses. A list of numbers is all the x values, then all the
+ * y values. */
+static SdGraph *parse_table(Reader *r, size_t a, size_t b, const char *of)
+{
+    TableParser t = {.r = r, .base = a, .of = of};
+    lex_at(r, &t.lx, a, b);
+    table_next(&t);
+    if (!table_expect(&t, TK_LP, "'('"))
+        return NULL;
+    double x, y;
+    if (t.lx.tok == TK_LBRACK) {
+        table_next(&t);
+        if (!table_point(&t, &x, &y) || !table_expect(&t, TK_MINUS, "'-'") ||
+            !table_point(&t, &x, &y))
+            return NULL;
+        while (!t.failed && t.lx.tok == TK_COMMA) {
+            table_next(&t);
+            table_point(&t, &x, &y);
+        }
+        if (!table_expect(&t, TK_RBRACK, "']'"))
+            return NULL;
+        if (t.lx.tok == TK_COMMA)
+            table_next(&t);
+    }
+    VEC(double) xs = {0};
+    VEC(double) ys = {0};
+    bool pairs = t.lx.tok == TK_LP;
+    while (!t.failed) {
+        if (xs.len + ys.len >= MDL_MAX_POINTS) {
+            err_at(r, a + t.lx.start, "lookup table of '%s' has over %d points",
+                   of, MDL_MAX_POINTS);
+            t.failed = true;
+            break;
+        }
+        if (pairs) {
+            if (!table_point(&t, &x, &y))
+                break;
+            if (vec_push(&xs, x) || vec_push(&ys, y))
+                t.failed = true;
+        } else {
+            if (!table_num(&t, &x))
+                break;
+            if (vec_push(&xs, x))
+                t.failed = true;
+        }
+        if (t.lx.tok != TK_COMMA)
+            break;
+        table_next(&t);
+    }
+    table_expect(&t, TK_RP, "',' or ')'");
+    if (!t.failed && t.lx.tok != TK_EOF)
+        table_error(&t, "the end of the table");
+    SdGraph *g = NULL;
+    if (!t.failed && !pairs) {
+        /* x values, then as many y values */
+        if (xs.len % 2) {
+            err_at(r, a,
+                   "lookup table of '%s' lists %d numbers; x and y values "
+                   "need an even count",
+                   of, xs.len);
+            t.failed = true;
+        } else {
+            int k = xs.len / 2;
+            for (int i = 0; i < k && !t.failed; i++)
+                if (vec_push(&ys, xs.items[k + i]))
+                    t.failed = true;
+            xs.len = k;
+        }
+    }
+    if (!t.failed && xs.len == 0) {
+        err_at(r, a, "lookup table of '%s' has no points", of);
+        t.failed = true;
+    }
+    for (int i = 1; !t.failed && i < xs.len; i++)
+        if (xs.items[i] < xs.items[i - 1]) {
+            err_at(r, a,
+                   "lookup table of '%s': x values must ascend (%g after %g)",
+                   of, xs.items[i], xs.items[i - 1]);
+            t.failed = true;
+        }
+    if (!t.failed) {
+        g = arena_alloc(&r->m->arena, sizeof *g);
+        double *gx = arena_alloc(&r->m->arena, sizeof(double) * (size_t)xs.len);
+        double *gy = arena_alloc(&r->m->arena, sizeof(double) * (size_t)xs.len);
+        if (g && gx && gy) {
+            memcpy(gx, xs.items, sizeof(double) * (size_t)xs.len);
+            memcpy(gy, ys.items, sizeof(double) * (size_t)xs.len);
+            g->type = SD_GF_CONTINUOUS; /* Vensim clamps at the ends */
+            g->n = xs.len;
+            g->x = gx;
+            g->y = gy;
+        } else {
+            g = NULL;
+        }
+    }
+    vec_free(&xs);
+    vec_free(&ys);
+    return g;
+}
+
+/* ---- one equation ------------------------------------------------------ */
+
+/* Functions Territory cannot run yet, and why. */
+static const char *unsupported(const char *ident)
+{
+    static const struct {
+        const char *prefix; /* canonical name, or its start with '*' */
+        const char *why;
+    } list[] = {
+        {"get_*", "reads data from a spreadsheet or CSV file"},
+        {"vector_*", "works on arrays"},
+        {"allocate_*", "works on arrays"},
+        {"elmcount", "works on arrays"},
+        {"sum", "works on arrays"},
+        {"prod", "works on arrays"},
+        {"vmin", "works on arrays"},
+        {"vmax", "works on arrays"},
+        {"tabbed_array", "works on arrays"},
+        {"invert_matrix", "works on arrays"},
+        {"random_*", "draws from Vensim's own random number generator"},
+        {"a_function_of", "is a placeholder Vensim writes for an unfinished "
+                          "equation"},
+    };
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+        const char *p = list[i].prefix;
+        size_t k = strlen(p);
+        if (p[k - 1] == '*' ? strncmp(ident, p, k - 1) == 0
+                            : strcmp(ident, p) == 0)
+            return list[i].why;
+    }
+    return NULL;
+}
+
+/* Reports each call of a function that is not supported yet; false when
+ * there was one. */
+static bool check_calls(Reader *r, size_t a, size_t b)
+{
+    SdLexer lx;
+    lex_at(r, &lx, a, b);
+    bool ok = true;
+    SdTok prev = TK_EOF;
+    size_t ps = 0, pe = 0;
+    bool pq = false;
+    for (;;) {
+        SdTok t = sd_lex_next(&lx);
+        if (t == TK_EOF || t == TK_ERROR)
+            break;
+        if (t == TK_LP && prev == TK_NAME && !pq) {
+            char *id = sd_canon_name(&r->m->arena, r->s + a + ps, pe - ps);
+            const char *why = id ? unsupported(id) : NULL;
+            if (why) {
+                err_at(r, a + ps, "'%.*s' is not supported yet (it %s)",
+                       (int)(pe - ps), r->s + a + ps, why);
+                ok = false;
+            }
+        }
+        prev = t;
+        ps = lx.start;
+        pe = lx.end;
+        pq = lx.quoted;
+    }
+    return ok;
+}
+
+/* If [a, b) is `NAME ( args )` for the canonical name fn, the arguments;
+ * -1 when it is not such a call, -2 after an error was reported. */
+static int whole_call(Reader *r, size_t a, size_t b, const char *fn, Span *args)
+{
+    SdLexer lx;
+    lex_at(r, &lx, a, b);
+    if (sd_lex_next(&lx) != TK_NAME || lx.quoted)
+        return -1;
+    size_t ns = lx.start, ne = lx.end; /* the name, from a */
+    char *id = sd_canon_name(&r->m->arena, r->s + a + ns, ne - ns);
+    if (!id || strcmp(id, fn) != 0)
+        return -1;
+    if (sd_lex_next(&lx) != TK_LP)
+        return -1;
+    size_t close, bad;
+    int n =
+        split_args(r->s + a, b - a, lx.start, args, MDL_MAX_ARGS, &close, &bad);
+    if (n < 0) {
+        err_at(r, a + bad, "unbalanced parentheses in the arguments of '%.*s'",
+               (int)(ne - ns), r->s + a + ns);
+        return -2;
+    }
+    size_t rest = skip_blank(r, a + close, b);
+    if (rest < b) {
+        err_at(r, rest, "'%.*s' must be the whole equation", (int)(ne - ns),
+               r->s + a + ns);
+        return -2;
+    }
+    for (int i = 0; i < n; i++) {
+        args[i].a += a;
+        args[i].b += a;
+    }
+    return n;
+}
+
+static void set_doc(Reader *r, SdVar *v, Span units, Span doc)
+{
+    v->units = text_of(r, units);
+    /* A comment may end with `~ :SUPPLEMENTARY` and such flags. */
+    size_t e = doc.a;
+    while (e < doc.b && r->s[e] != '~')
+        e++;
+    v->doc = text_of(r, (Span){doc.a, e});
+}
+
+/* lhs = rhs: a stock (INTEG), an auxiliary with a lookup (WITH LOOKUP) or
+ * a plain auxiliary. */
+static void define(Reader *r, Span name, Span rhs, Span units, Span doc)
+{
+    bool in_macro = r->in_macro >= 0;
+    const char *disp = display_name(r, name.a, name.b);
+    rhs.a = skip_blank(r, rhs.a, rhs.b);
+    rhs.b = trim_end(r, rhs.a, rhs.b);
+    if (rhs.a >= rhs.b) {
+        err_at(r, rhs.a, "the equation of '%s' is empty", disp);
+        return;
+    }
+    if (!check_calls(r, rhs.a, rhs.b))
+        return;
+    Span args[MDL_MAX_ARGS];
+    SdKind kind = SD_AUX;
+    SdGraph *gf = NULL;
+    Span eqn = rhs, rate = {0, 0};
+    int n = whole_call(r, rhs.a, rhs.b, "integ", args);
+    if (n == -2)
+        return;
+    if (n >= 0) {
+        if (n != 2) {
+            err_at(r, rhs.a,
+                   "'INTEG' takes 2 arguments (rate, initial "
+                   "value), not %d",
+                   n);
+            return;
+        }
+        kind = SD_STOCK;
+        rate = args[0];
+        eqn = args[1];
+    } else if ((n = whole_call(r, rhs.a, rhs.b, "with_lookup", args)) >= 0) {
+        if (n != 2) {
+            err_at(r, rhs.a,
+                   "'WITH LOOKUP' takes 2 arguments (input, table), "
+                   "not %d",
+                   n);
+            return;
+        }
+        size_t ta = skip_blank(r, args[1].a, args[1].b);
+        gf = parse_table(r, ta, trim_end(r, ta, args[1].b), disp);
+        if (!gf)
+            return;
+        eqn = args[0];
+    } else if (n == -2) {
+        return;
+    }
+    SdVar *v = new_var(r, in_macro);
+    if (!v)
+        return;
+    v->kind = kind;
+    v->name = disp;
+    v->ident = sd_canon_name(&r->m->arena, r->s + name.a, name.b - name.a);
+    int col;
+    where(r, name.a, &v->decl_line, &col);
+    v->gf = gf;
+    if (!set_eqn(r, &v->eqn, &v->line, &v->col, eqn))
+        err_at(r, eqn.a, "'%s' has an empty %s", disp,
+               kind == SD_STOCK ? "initial value" : "input");
+    if (kind == SD_STOCK &&
+        !set_eqn(r, &v->rate, &v->rate_line, &v->rate_col, rate))
+        err_at(r, rate.a, "stock '%s' has an empty rate", disp);
+    set_doc(r, v, units, doc);
+}
+
+/* name( table ): a lookup defined on its own, called like a function. */
+static void define_lookup(Reader *r, Span name, Span table, Span units,
+                          Span doc)
+{
+    const char *disp = display_name(r, name.a, name.b);
+    SdGraph *gf = parse_table(r, table.a, table.b, disp);
+    if (!gf)
+        return;
+    SdVar *v = new_var(r, r->in_macro >= 0);
+    if (!v)
+        return;
+    v->kind = SD_AUX;
+    v->name = disp;
+    v->ident = sd_canon_name(&r->m->arena, r->s + name.a, name.b - name.a);
+    int col;
+    where(r, name.a, &v->decl_line, &col);
+    v->gf = gf;
+    set_doc(r, v, units, doc);
+}
+
+/* One entry `equation ~ units ~ comment`: [a, b) is the equation part. */
+static void read_entry(Reader *r, Span eq, Span units, Span doc)
+{
+    size_t a = skip_blank(r, eq.a, eq.b), b = trim_end(r, a, eq.b);
+    if (a >= b) {
+        err_at(r, eq.a, "an entry without an equation");
+        return;
+    }
+    if (r->s[a] == '*')
+        return; /* a group heading: ****** .Control ****** */
+    SdLexer lx;
+    lex_at(r, &lx, a, b);
+    SdTok t = sd_lex_next(&lx);
+    if (t == TK_ERROR) {
+        err_at(r, a + lx.start, "%s", lx.err);
+        return;
+    }
+    if (t != TK_NAME) {
+        err_at(r, a + lx.start, "expected a variable name, found '%.*s'",
+               (int)(lx.end - lx.start > 40 ? 40 : lx.end - lx.start),
+               r->s + a + lx.start);
+        return;
+    }
+    Span name = {a + lx.start, a + lx.end};
+    char nm[200];
+    snprintf(nm, sizeof nm, "%.*s", (int)(name.b - name.a), r->s + name.a);
+    size_t p = skip_blank(r, name.b, b);
+    const char *s = r->s;
+    if (p >= b) {
+        err_at(r, name.a,
+               "'%s' has no equation (data variables are not supported yet)",
+               nm);
+    } else if (s[p] == '[') {
+        err_at(r, p, "arrays are not supported yet ('%s' is subscripted)", nm);
+    } else if (s[p] == '(') {
+        define_lookup(r, name, (Span){p, b}, units, doc);
+    } else if (s[p] == ':' && p + 1 < b && s[p + 1] == '=') {
+        err_at(r, p, "data equations (':=') are not supported yet ('%s')", nm);
+    } else if (s[p] == ':') {
+        err_at(r, p,
+               "subscript ranges are not supported yet (arrays): '%s' is "
+               "a range",
+               nm);
+    } else if (s[p] == '<' && p + 2 < b && s[p + 1] == '-' && s[p + 2] == '>') {
+        err_at(r, p,
+               "subscript equivalences are not supported yet (arrays): '%s'",
+               nm);
+    } else if (s[p] == '=') {
+        size_t q = p + 1;
+        if (q < b && s[q] == '=')
+            q++; /* `==`: a constant Vensim's user interface cannot change */
+        define(r, name, (Span){q, b}, units, doc);
+    } else {
+        err_at(r, p, "expected '=' after '%s', found '%c'", nm, s[p]);
+    }
+}
+
+/* :MACRO: NAME(param, ...) */
+static size_t macro_begin(Reader *r, size_t p, size_t end)
+{
+    size_t at = p;
+    p += strlen(":MACRO:");
+    if (r->in_macro >= 0) {
+        err_at(r, at, "a macro cannot be defined inside another");
+        return p;
+    }
+    size_t eol = p;
+    while (eol < end && r->s[eol] != '\n')
+        eol++;
+    SdLexer lx;
+    lex_at(r, &lx, p, end);
+    if (sd_lex_next(&lx) != TK_NAME) {
+        err_at(r, p + lx.start, "expected the macro's name after ':MACRO:'");
+        return eol;
+    }
+    Macro mc = {.off = at};
+    mc.name = display_name(r, p + lx.start, p + lx.end);
+    mc.ident =
+        sd_canon_name(&r->m->arena, r->s + p + lx.start, lx.end - lx.start);
+    VEC(const char *) params = {0};
+    if (sd_lex_next(&lx) != TK_LP) {
+        err_at(r, p + lx.start, "expected '(' and the parameters of macro '%s'",
+               mc.name);
+        return eol;
+    }
+    bool ok = true;
+    for (;;) {
+        SdTok t = sd_lex_next(&lx);
+        if (t == TK_RP && params.len == 0)
+            break;
+        if (t != TK_NAME) {
+            if (r->s[p + lx.start] == ':')
+                err_at(r, p + lx.start,
+                       "macros with more than one output are not supported "
+                       "yet (macro '%s')",
+                       mc.name);
+            else
+                err_at(r, p + lx.start,
+                       "expected a parameter name in macro '%s'", mc.name);
+            ok = false;
+            break;
+        }
+        vec_push(&params, sd_canon_name(&r->m->arena, r->s + p + lx.start,
+                                        lx.end - lx.start));
+        t = sd_lex_next(&lx);
+        if (t == TK_RP)
+            break;
+        if (t != TK_COMMA) {
+            if (r->s[p + lx.start] == ':')
+                err_at(r, p + lx.start,
+                       "macros with more than one output are not supported "
+                       "yet (macro '%s')",
+                       mc.name);
+            else
+                err_at(r, p + lx.start, "expected ',' or ')' in macro '%s'",
+                       mc.name);
+            ok = false;
+            break;
+        }
+    }
+    size_t after = p + lx.end;
+    if (ok) {
+        mc.nparams = params.len;
+        mc.params = arena_alloc(&r->m->arena,
+                                sizeof(char *) * (size_t)(params.len + 1));
+        if (mc.params && params.len)
+            memcpy(mc.params, params.items,
+                   sizeof(char *) * (size_t)params.len);
+        mc.first = r->tmpl.len;
+        for (int i = 0; i < r->macros.len; i++)
+            if (!strcmp(r->macros.items[i].ident, mc.ident)) {
+                err_at(r, at, "macro '%s' is defined twice", mc.name);
+                ok = false;
+            }
+    }
+    vec_free(&params);
+    /* Read the body even after an error, so its equations are not taken
+     * for the model's own. */
+    if (vec_push(&r->macros, mc) == 0)
+        r->in_macro = r->macros.len - 1;
+    if (!ok && r->in_macro >= 0)
+        r->macros.items[r->in_macro].ident = ""; /* never matches a call */
+    return ok ? after : eol;
+}
+
+static void macro_end(Reader *r, size_t at)
+{
+    if (r->in_macro < 0) {
+        err_at(r, at, "':END OF MACRO:' without ':MACRO:'");
+        return;
+    }
+    Macro *mc = &r->macros.items[r->in_macro];
+    mc->n = r->tmpl.len - mc->first;
+    bool has_output = false;
+    for (int i = mc->first; i < r->tmpl.len; i++)
+        has_output = has_output || !strcmp(r->tmpl.items[i].ident, mc->ident);
+    if (!has_output && *mc->ident)
+        err_at(r, mc->off, "macro '%s' does not define '%s', its output",
+               mc->name, mc->name);
+    r->in_macro = -1;
+}
+
+/* The equations: entries up to the sketch, macros, comments. */
+static void read_equations(Reader *r, size_t end)
+{
+    const char *s = r->s;
+    size_t p = 0;
+    for (;;) {
+        p = skip_blank(r, p, end);
+        if (p >= end)
+            break;
+        if (s[p] == '{') { /* {UTF-8}, or a comment between equations */
+            size_t q = p;
+            while (q < end && s[q] != '}')
+                q++;
+            if (q >= end)
+                err_at(r, p, "unterminated comment");
+            p = q < end ? q + 1 : end;
+            continue;
+        }
+        if (starts_ci(s + p, end - p, ":MACRO:")) {
+            p = macro_begin(r, p, end);
+            continue;
+        }
+        if (starts_ci(s + p, end - p, ":END OF MACRO:")) {
+            macro_end(r, p);
+            p += strlen(":END OF MACRO:");
+            continue;
+        }
+        /* The equation runs to the first '~' or '|' outside quotes; the
+         * units and the comment (which may hold any quote) follow. */
+        size_t q = p;
+        bool quote = false;
+        size_t quote_at = p;
+        while (q < end) {
+            char c = s[q];
+            if (quote) {
+                if (c == '\\' && q + 1 < end)
+                    q++;
+                else if (c == '"')
+                    quote = false;
+            } else if (c == '"') {
+                quote = true;
+                quote_at = q;
+            } else if (c == '~' || c == '|') {
+                break;
+            }
+            q++;
+        }
+        if (quote) {
+            err_at(r, quote_at, "unterminated quoted name");
+            break;
+        }
+        Span eq = {p, q}, units = {q, q}, doc = {q, q};
+        if (q < end && s[q] == '~') {
+            units.a = ++q;
+            while (q < end && s[q] != '~' && s[q] != '|')
+                q++;
+            units.b = q;
+            doc.a = doc.b = q;
+            if (q < end && s[q] == '~') {
+                doc.a = ++q;
+                while (q < end && s[q] != '|')
+                    q++;
+                doc.b = q;
+            }
+        }
+        if (q >= end) {
+            err_at(r, p, "equation does not end with '|'");
+            break;
+        }
+        read_entry(r, eq, units, doc);
+        p = q + 1;
+    }
+    if (r->in_macro >= 0) {
+        err_at(r, r->macros.items[r->in_macro].off,
+               "macro '%s' has no ':END OF MACRO:'",
+               r->macros.items[r->in_macro].name);
+        r->in_macro = -1;
+    }
+}
+
+/* ---- macro expansion --------------------------------------------------- */
+
+static int find_macro(const Reader *r, const char *ident)
+{
+    for (int i = 0; i < r->macros.len; i++)
+        if (!strcmp(r->macros.items[i].ident, ident))
+            return i;
+    return -1;
+}
+
+/* Expands the first macro call in the equation text *field of variable
+ * vi: its arguments and the macro's equations become hidden variables in
+ * a new scope, and the call becomes a reference to the scope's output.
+ * Returns true when it expanded one (look again), false when there was
+ * none or an error. */
+static bool expand_one(Reader *r, int vi, bool rate)
+{
+    SdVar *v = &r->m->vars[vi];
+    const char *text = rate ? v->rate : v->eqn;
+    if (!text || !r->macros.len)
+        return false;
+    size_t len = strlen(text);
+    SdLexer lx;
+    sd_lex_init(&lx, text, len);
+    lx.vensim = true;
+    int mi = -1;
+    size_t call = 0;
+    for (SdTok prev = TK_EOF;;) {
+        bool pq = lx.quoted;
+        size_t ps = lx.start, pe = lx.end;
+        SdTok t = sd_lex_next(&lx);
+        if (t == TK_EOF || t == TK_ERROR)
+            return false;
+        if (t == TK_LP && prev == TK_NAME && !pq) {
+            char *id = sd_canon_name(&r->m->arena, text + ps, pe - ps);
+            if (id && (mi = find_macro(r, id)) >= 0) {
+                call = ps;
+                break;
+            }
+        }
+        prev = t;
+    }
+    int line = rate ? v->rate_line : v->line;
+    int col = rate ? v->rate_col : v->col;
+    int cl = line, cc = col;
+    advance_loc(text, call, &cl, &cc);
+    const Macro *mc = &r->macros.items[mi];
+    Span args[MDL_MAX_ARGS];
+    size_t close, bad;
+    int n = split_args(text, len, lx.start, args, MDL_MAX_ARGS, &close, &bad);
+    if (n < 0 || n != mc->nparams || r->instances >= MDL_MAX_INSTANCES) {
+        if (n < 0)
+            err_lc(r, cl, cc,
+                   "unbalanced parentheses in the call of macro '%s'",
+                   mc->name);
+        else if (n != mc->nparams)
+            err_lc(r, cl, cc, "macro '%s' takes %d argument%s, not %d",
+                   mc->name, mc->nparams, mc->nparams == 1 ? "" : "s", n);
+        else
+            err_lc(r, cl, cc,
+                   "more than %d macro calls (does macro '%s' call "
+                   "itself?)",
+                   MDL_MAX_INSTANCES, mc->name);
+        return false;
+    }
+    int k = ++r->instances;
+    Arena *ar = &r->m->arena;
+    const char *scope = arena_printf(ar, "#%d", k);
+    const char *caller_scope = v->scope;
+    int decl = v->decl_line;
+    /* The arguments, computed in the caller's scope. */
+    for (int i = 0; i < n; i++) {
+        size_t a = args[i].a, b = args[i].b;
+        while (a < b && is_blank(text[a]))
+            a++;
+        while (b > a && is_blank(text[b - 1]))
+            b--;
+        SdVar *pv = new_var(r, false);
+        if (!pv)
+            return false;
+        text = rate ? r->m->vars[vi].rate : r->m->vars[vi].eqn;
+        pv->kind = SD_AUX;
+        pv->name =
+            arena_printf(ar, "%s in %s call %d", mc->params[i], mc->name, k);
+        pv->ident = arena_printf(ar, "%s.%s", scope, mc->params[i]);
+        pv->eqn = b > a ? arena_strndup(ar, text + a, b - a) : NULL;
+        pv->line = line;
+        pv->col = col;
+        advance_loc(text, a, &pv->line, &pv->col);
+        pv->decl_line = decl;
+        pv->scope = caller_scope;
+        pv->hidden = true;
+        if (!pv->eqn)
+            err_lc(r, pv->line, pv->col, "argument %d of macro '%s' is empty",
+                   i + 1, mc->name);
+    }
+    /* The macro's own equations, in the new scope. */
+    for (int i = 0; i < mc->n; i++) {
+        SdVar *bv = new_var(r, false);
+        if (!bv)
+            return false;
+        *bv = r->tmpl.items[mc->first + i];
+        bv->name = arena_printf(ar, "%s in %s call %d", bv->name, mc->name, k);
+        bv->ident = arena_printf(ar, "%s.%s", scope, bv->ident);
+        bv->scope = scope;
+        bv->hidden = true;
+    }
+    /* The call becomes a quoted reference to the output, padded to the
+     * call's length so later columns stay true. */
+    v = &r->m->vars[vi];
+    text = rate ? v->rate : v->eqn;
+    char *ref = arena_printf(ar, "\"%s.%s\"", scope, mc->ident);
+    size_t rl = ref ? strlen(ref) : 0, span = close - call;
+    TBuf nb = {0};
+    tbuf_append(&nb, text, call);
+    tbuf_append(&nb, ref ? ref : "", rl);
+    for (size_t i = rl; i < span; i++)
+        tbuf_putc(&nb, text[call + i] == '\n' ? '\n' : ' ');
+    tbuf_puts(&nb, text + close);
+    const char *repl = arena_strdup(ar, tbuf_cstr(&nb));
+    tbuf_free(&nb);
+    if (!repl || !ref)
+        return false;
+    if (rate)
+        v->rate = repl;
+    else
+        v->eqn = repl;
+    return true;
+}
+
+static void expand_macros(Reader *r)
+{
+    /* Variables added by an expansion are looked at in turn, so calls in
+     * arguments and in macro bodies are expanded too. */
+    for (int i = 0; i < r->m->nvars; i++) {
+        while (expand_one(r, i, false))
+            ;
+        while (expand_one(r, i, true))
+            ;
+    }
+}
+
+/* ---- stocks, flows and the time controls ------------------------------- */
+
+/* Collects the terms of a rate that is a sum of flows; false for anything
+ * else. */
+static bool flow_terms(const SdExpr *e, bool neg, const SdExpr **terms,
+                       bool *negs, int *n, int max)
+{
+    switch (e->kind) {
+    case SD_E_VAR:
+        if (*n == max)
+            return false;
+        terms[*n] = e;
+        negs[(*n)++] = neg;
+        return true;
+    case SD_E_NEG:
+        return flow_terms(e->args[0], !neg, terms, negs, n, max);
+    case SD_E_BIN:
+        if (e->op != SD_OP_ADD && e->op != SD_OP_SUB)
+            return false;
+        return flow_terms(e->args[0], neg, terms, negs, n, max) &&
+               flow_terms(e->args[1], e->op == SD_OP_SUB ? !neg : neg, terms,
+                          negs, n, max);
+    default:
+        return false;
+    }
+}
+
+/* A stock whose INTEG rate adds and subtracts plain auxiliaries gets them
+ * as inflows and outflows, and they become flows: the model then has the
+ * shape an XMILE model has, which the map's loop analysis reads. Any
+ * other rate stays an expression. */
+static void find_flows(Reader *r, const THash *index)
+{
+    SdModel *m = r->m;
+    for (int i = 0; i < m->nvars; i++) {
+        SdVar *v = &m->vars[i];
+        if (v->kind != SD_STOCK || !v->rate || v->scope)
+            continue;
+        Arena a;
+        arena_init(&a);
+        TDiags quiet = {0}; /* compile reports parse errors in place */
+        SdSrcLoc loc = {.file = m->file};
+        SdExpr *e;
+        const SdExpr *terms[MDL_MAX_ARGS];
+        bool negs[MDL_MAX_ARGS];
+        int n = 0;
+        int idx[MDL_MAX_ARGS];
+        bool ok = sd_parse_expr_as(&a, v->rate, &loc, SD_SYNTAX_VENSIM, &e,
+                                   &quiet) == T_OK &&
+                  flow_terms(e, false, terms, negs, &n, MDL_MAX_ARGS);
+        for (int k = 0; ok && k < n; k++) {
+            ok = thash_get(index, terms[k]->name, &idx[k]) &&
+                 m->vars[idx[k]].kind != SD_STOCK && m->vars[idx[k]].eqn &&
+                 !m->vars[idx[k]].scope;
+            for (int j = 0; ok && j < k; j++)
+                ok = idx[j] != idx[k];
+        }
+        if (ok) {
+            int nin = 0, nout = 0;
+            for (int k = 0; k < n; k++)
+                nin += !negs[k];
+            nout = n - nin;
+            const char **in =
+                arena_alloc(&m->arena, sizeof(char *) * (size_t)(nin + 1));
+            const char **out =
+                arena_alloc(&m->arena, sizeof(char *) * (size_t)(nout + 1));
+            if (in && out) {
+                int ki = 0, ko = 0;
+                for (int k = 0; k < n; k++) {
+                    const char *nm = arena_strdup(&m->arena, terms[k]->text);
+                    if (negs[k])
+                        out[ko++] = nm;
+                    else
+                        in[ki++] = nm;
+                    m->vars[idx[k]].kind = SD_FLOW;
+                }
+                v->inflows = in;
+                v->n_inflows = nin;
+                v->outflows = out;
+                v->n_outflows = nout;
+                v->rate = NULL;
+            }
+        }
+        diags_free(&quiet);
+        arena_free(&a);
+    }
+}
+
+/* Evaluates a time control's equation: numbers, arithmetic, and the other
+ * time controls. */
+static bool eval_control(Reader *r, const SdExpr *e, const THash *index,
+                         int depth, double *out)
+{
+    double a, b;
+    switch (e->kind) {
+    case SD_E_NUM:
+        *out = e->num;
+        return true;
+    case SD_E_NEG:
+        if (!eval_control(r, e->args[0], index, depth, &a))
+            return false;
+        *out = -a;
+        return true;
+    case SD_E_BIN:
+        if (!eval_control(r, e->args[0], index, depth, &a) ||
+            !eval_control(r, e->args[1], index, depth, &b))
+            return false;
+        switch (e->op) {
+        case SD_OP_ADD:
+            *out = a + b;
+            return true;
+        case SD_OP_SUB:
+            *out = a - b;
+            return true;
+        case SD_OP_MUL:
+            *out = a * b;
+            return true;
+        case SD_OP_DIV:
+            *out = a / b;
+            return true;
+        case SD_OP_POW:
+            *out = pow(a, b);
+            return true;
+        default:
+            return false;
+        }
+    case SD_E_VAR: {
+        static const char *const controls[] = {"initial_time", "final_time",
+                                               "time_step", "saveper"};
+        int i;
+        bool control = false;
+        for (size_t k = 0; k < sizeof controls / sizeof controls[0]; k++)
+            control = control || !strcmp(e->name, controls[k]);
+        if (!control || depth > MDL_EVAL_DEPTH ||
+            !thash_get(index, e->name, &i))
+            return false;
+        const SdVar *v = &r->m->vars[i];
+        if (!v->eqn)
+            return false;
+        Arena ar;
+        arena_init(&ar);
+        TDiags quiet = {0}; /* its own equation reports its errors */
+        SdSrcLoc loc = {.file = r->m->file};
+        SdExpr *x;
+        bool ok = sd_parse_expr_as(&ar, v->eqn, &loc, SD_SYNTAX_VENSIM, &x,
+                                   &quiet) == T_OK &&
+                  eval_control(r, x, index, depth + 1, out);
+        diags_free(&quiet);
+        arena_free(&ar);
+        return ok;
+    }
+    default:
+        return false;
+    }
+}
+
+/* INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: model variables like
+ * any other, whose values also set the simulation specs. */
+static void read_controls(Reader *r, const THash *index)
+{
+    static const struct {
+        const char *ident, *shown;
+        bool required;
+    } ctl[] = {{"initial_time", "INITIAL TIME", true},
+               {"final_time", "FINAL TIME", true},
+               {"time_step", "TIME STEP", false},
+               {"saveper", "SAVEPER", false}};
+    double val[4] = {0, 0, 1, NAN};
+    bool ok = true;
+    for (int k = 0; k < 4; k++) {
+        int i;
+        if (!thash_get(index, ctl[k].ident, &i)) {
+            if (ctl[k].required) {
+                diags_add(r->d, DIAG_ERROR, r->m->file, 0, 0, NULL,
+                          "the model has no %s", ctl[k].shown);
+                ok = false;
+            }
+            continue;
+        }
+        const SdVar *v = &r->m->vars[i];
+        if (!v->eqn || v->kind != SD_AUX)
+            continue; /* reported as it is */
+        Arena ar;
+        arena_init(&ar);
+        SdSrcLoc loc = {r->m->file, r->m->src, r->m->src_len, v->line, v->col,
+                        NULL,       0};
+        SdExpr *e;
+        int before = r->d->errors;
+        if (sd_parse_expr_as(&ar, v->eqn, &loc, SD_SYNTAX_VENSIM, &e, r->d) ==
+            T_OK) {
+            if (!eval_control(r, e, index, 0, &val[k]) || !isfinite(val[k])) {
+                sd_report(r->d, &loc, v->eqn, 0,
+                          "%s must be a number, or arithmetic on the other "
+                          "time controls (it cannot change during a run)",
+                          ctl[k].shown);
+            }
+        }
+        ok = ok && r->d->errors == before;
+        arena_free(&ar);
+    }
+    SdModel *m = r->m;
+    m->start = val[0];
+    m->stop = val[1];
+    m->dt = val[2];
+    m->saveper = isnan(val[3]) ? val[2] : val[3];
+    if (!ok)
+        return;
+    if (!(m->dt > 0))
+        diags_add(r->d, DIAG_ERROR, m->file, 0, 0, NULL,
+                  "TIME STEP must be positive, not %g", m->dt);
+    if (m->stop < m->start)
+        diags_add(r->d, DIAG_ERROR, m->file, 0, 0, NULL,
+                  "FINAL TIME %g is before INITIAL TIME %g", m->stop, m->start);
+    if (!(m->saveper > 0))
+        diags_add(r->d, DIAG_ERROR, m->file, 0, 0, NULL,
+                  "SAVEPER must be positive, not %g", m->saveper);
+}
+
+/* ---- the sketch -------------------------------------------------------- */
+
+/* Splits one sketch line at commas (a quoted field may hold commas). */
+static int sketch_fields(const char *s, size_t n, Span *f, int max)
+{
+    int k = 0;
+    size_t p = 0, from = 0;
+    bool quote = false;
+    for (; p <= n; p++) {
+        if (p < n && quote) {
+            if (s[p] == '\\' && p + 1 < n)
+                p++;
+            else if (s[p] == '"')
+                quote = false;
+            continue;
+        }
+        if (p < n && s[p] == '"') {
+            quote = true;
+            continue;
+        }
+        if (p == n || s[p] == ',') {
+            if (k == max)
+                return k;
+            f[k++] = (Span){from, p};
+            from = p + 1;
+        }
+    }
+    return k;
+}
+
+static long field_int(const char *s, Span f)
+{
+    char buf[32];
+    size_t n = f.b - f.a;
+    long v = 0;
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, s + f.a, n);
+    buf[n] = 0;
+    return str_to_int(buf, -1000000000L, 1000000000L, &v) ? v : 0;
+}
+
+/* The sketch, from the line after `\\\---///` to `///---\\\`. */
+static void read_sketch(Reader *r, size_t p)
+{
+    SdModel *m = r->m;
+    VEC(SdView) views = {0};
+    VEC(SdSketchElem) elems = {0};
+    VEC(SdSketchArrow) arrows = {0};
+    const char *s = r->s;
+    bool failed = false;
+    /* Views are closed in turn: their elements are copied into the arena
+     * when the next starts. */
+    for (;;) {
+        size_t e = p;
+        while (e < r->n && s[e] != '\n' && s[e] != '\r')
+            e++;
+        bool end = p >= r->n || (e - p >= 9 && !strncmp(s + p, "///---", 6));
+        bool view = !end && s[p] == '*';
+        if ((end || view) && views.len > 0) {
+            SdView *vw = &views.items[views.len - 1];
+            vw->elems = arena_alloc(&m->arena, sizeof(SdSketchElem) *
+                                                   (size_t)(elems.len + 1));
+            vw->arrows = arena_alloc(&m->arena, sizeof(SdSketchArrow) *
+                                                    (size_t)(arrows.len + 1));
+            if (vw->elems && vw->arrows) {
+                if (elems.len)
+                    memcpy(vw->elems, elems.items,
+                           sizeof(SdSketchElem) * (size_t)elems.len);
+                if (arrows.len)
+                    memcpy(vw->arrows, arrows.items,
+                           sizeof(SdSketchArrow) * (size_t)arrows.len);
+                vw->nelems = elems.len;
+                vw->narrows = arrows.len;
+            }
+            elems.len = arrows.len = 0;
+        }
+        if (end)
+            break;
+        if (view) {
+            SdView v = {0};
+            v.name = arena_strndup(&m->arena, s + p + 1, e - p - 1);
+            failed |= vec_push(&views, v) != 0;
+        } else if (views.len > 0 && p < e && s[p] >= '0' && s[p] <= '9') {
+            Span f[8];
+            int nf = sketch_fields(s + p, e - p, f, 8);
+            long type = nf > 0 ? field_int(s + p, f[0]) : 0;
+            if (type == 1 && nf >= 4) {
+                SdSketchArrow a = {(int)field_int(s + p, f[1]),
+                                   (int)field_int(s + p, f[2]),
+                                   (int)field_int(s + p, f[3])};
+                failed |= vec_push(&arrows, a) != 0;
+            } else if (type >= 10 && nf >= 7) {
+                SdSketchElem el = {0};
+                el.id = (int)field_int(s + p, f[1]);
+                el.type = (int)type;
+                if (type == 10 || type == 12) {
+                    Span nm = f[2];
+                    el.name = nm.b > nm.a ? display_name(r, p + nm.a, p + nm.b)
+                                          : NULL;
+                }
+                el.x = (int)field_int(s + p, f[3]);
+                el.y = (int)field_int(s + p, f[4]);
+                el.w = (int)field_int(s + p, f[5]);
+                el.h = (int)field_int(s + p, f[6]);
+                failed |= vec_push(&elems, el) != 0;
+            }
+        }
+        p = e;
+        while (p < r->n && (s[p] == '\n' || s[p] == '\r'))
+            p++;
+    }
+    if (!failed && views.len) {
+        m->views = arena_alloc(&m->arena, sizeof(SdView) * (size_t)views.len);
+        if (m->views) {
+            memcpy(m->views, views.items, sizeof(SdView) * (size_t)views.len);
+            m->nviews = views.len;
+        }
+    }
+    vec_free(&views);
+    vec_free(&elems);
+    vec_free(&arrows);
+}
+
+/* ---- the whole file ---------------------------------------------------- */
+
+/* Start of the sketch separator line (`\\\---///`), or n. */
+static size_t sketch_start(const char *s, size_t n)
+{
+    for (size_t p = 0; p < n; p++) {
+        if ((p == 0 || s[p - 1] == '\n') && s[p] == '\\') {
+            size_t q = p;
+            while (q < n && s[q] == '\\')
+                q++;
+            if (q - p >= 2 && n - q >= 6 && !strncmp(s + q, "---///", 6))
+                return p;
+        }
+    }
+    return n;
+}
+
+int sd_model_from_mdl(const char *text, size_t len, const char *file,
+                      SdModel **out, TDiags *d)
+{
+    *out = NULL;
+    SdModel *m = calloc(1, sizeof *m);
+    if (!m)
+        return T_EINTERNAL;
+    arena_init(&m->arena);
+    m->file = arena_strdup(&m->arena, file ? file : "<model>");
+    m->src = arena_strndup(&m->arena, text, len);
+    m->src_len = len;
+    m->method = SD_EULER; /* Vensim's default */
+    m->vensim = true;
+    Reader r = {.m = m, .d = d, .in_macro = -1, .n = len};
+    r.s = malloc(len + 1);
+    int errors_before = d->errors;
+    if (!m->file || !m->src || !r.s || vec_push(&r.lines, 0)) {
+        free(r.s);
+        vec_free(&r.lines);
+        sd_model_free(m);
+        return T_EINTERNAL;
+    }
+    /* Continuations (a backslash ending a line) become blanks, and NUL
+     * bytes too; every byte stays where it was, so places are true. */
+    memcpy(r.s, text, len);
+    r.s[len] = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (r.s[i] == 0)
+            r.s[i] = ' ';
+        if (r.s[i] == '\n' && vec_push(&r.lines, i + 1))
+            goto oom;
+        if (r.s[i] == '\\') {
+            size_t q = i + 1;
+            while (q < len && (r.s[q] == ' ' || r.s[q] == '\t'))
+                q++;
+            if (q < len && (r.s[q] == '\n' || r.s[q] == '\r'))
+                r.s[i] = ' ';
+        }
+    }
+    if (len >= 3 && !memcmp(r.s, "\xEF\xBB\xBF", 3))
+        memset(r.s, ' ', 3); /* a byte-order mark */
+    size_t sk = sketch_start(r.s, len);
+    read_equations(&r, sk);
+    if (sk < len) {
+        size_t p = sk;
+        while (p < len && r.s[p] != '\n')
+            p++;
+        read_sketch(&r, p);
+    }
+    THash index = {0};
+    if (d->errors == errors_before) {
+        expand_macros(&r);
+        for (int i = 0; i < m->nvars; i++) {
+            int j;
+            if (thash_get(&index, m->vars[i].ident, &j))
+                diags_add(d, DIAG_ERROR, m->file, m->vars[i].decl_line, 0, NULL,
+                          "duplicate variable '%s' (first defined on line %d)",
+                          m->vars[i].name, m->vars[j].decl_line);
+            else
+                thash_put(&index, m->vars[i].ident, i);
+        }
+        read_controls(&r, &index);
+        find_flows(&r, &index);
+    }
+    thash_free(&index);
+    free(r.s);
+    vec_free(&r.lines);
+    vec_free(&r.macros);
+    vec_free(&r.tmpl);
+    if (d->errors > errors_before) {
+        sd_model_free(m);
+        return T_EINPUT;
+    }
+    *out = m;
+    return T_OK;
+oom:
+    free(r.s);
+    vec_free(&r.lines);
+    sd_model_free(m);
+    return T_EINTERNAL;
+}
