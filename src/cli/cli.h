@@ -16,6 +16,8 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_loops(int argc, char **argv);
 int cmd_dominance(int argc, char **argv);
+int cmd_ensemble(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* Prints diagnostics to stderr as file:line:col: message, line, caret. */
 void cli_print_diags(const TDiags *d);

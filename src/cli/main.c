@@ -34,6 +34,15 @@ static void usage(FILE *f)
           "                 which loop drives the behaviour at each saved "
           "time\n"
           "                 (Loops That Matter: relative loop scores)\n"
+          "  ensemble MODEL --runs N --vary 'NAME=DIST(ARGS)' ... [--seed S]\n"
+          "            [--jobs N] [--vars A,B] [--format csv|json] [-o FILE]\n"
+          "                 sensitivity: N runs, parameters drawn by Latin "
+          "hypercube\n"
+          "                 (uniform, normal, triangular, lognormal), "
+          "percentile bands\n"
+          "  compare MODEL --scenario FILE ... [--vars A,B] [--at T1,T2]\n"
+          "            [--format text|csv|json] [-o FILE]\n"
+          "                 the model under named scenarios, side by side\n"
           "  version        print the version\n"
           "\n"
           "exit codes: 0 success, 1 bad input, 2 usage error, 3 internal "
@@ -101,6 +110,10 @@ int main(int argc, char **argv)
         return cmd_loops(argc - 2, argv + 2);
     if (!strcmp(cmd, "dominance"))
         return cmd_dominance(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ensemble"))
+        return cmd_ensemble(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("territory %s\n", territory_version());
         return EXIT_OK;

@@ -282,4 +282,89 @@ void sd_results_free(SdResults *r);
 /* Column index of a variable (any spelling), or -1. */
 int sd_results_find(const SdResults *r, const char *name);
 
+/* ---- ensembles (ensemble.c) ------------------------------------------- */
+
+typedef enum {
+    SD_DIST_UNIFORM,    /* uniform(low, high) */
+    SD_DIST_NORMAL,     /* normal(mean, sd) */
+    SD_DIST_TRIANGULAR, /* triangular(low, mode, high) */
+    SD_DIST_LOGNORMAL   /* lognormal(mu, sigma) of the logarithm */
+} SdDistKind;
+
+/* One varied parameter: a variable and the distribution it is drawn from. */
+typedef struct SdVary {
+    const char *name; /* the variable, as written */
+    SdDistKind dist;  /* its distribution */
+    double p[3];      /* the distribution's parameters, in the order above */
+} SdVary;
+
+/* Parses `NAME=DIST(ARGS)` (the CLI's --vary); errors carry the column.
+ * The name is copied into a. */
+int sd_vary_parse(Arena *a, const char *spec, SdVary *out, TDiags *d);
+/* The value at cumulative probability u, 0 < u < 1. */
+double sd_vary_quantile(const SdVary *v, double u);
+const char *sd_dist_name(SdDistKind k);
+int sd_dist_nargs(SdDistKind k);
+
+#define SD_ENSEMBLE_NQ 5 /* percentiles kept: 5, 25, 50, 75, 95 */
+extern const double sd_ensemble_pct[SD_ENSEMBLE_NQ];
+
+typedef struct SdEnsembleOpts {
+    long runs;                /* how many runs */
+    uint64_t seed;            /* same seed, same samples and bands */
+    int threads;              /* worker threads; 0: one per core */
+    const SdVary *vary;       /* the varied parameters */
+    int nvary;                /* how many */
+    const char *const *names; /* variables to summarise, or NULL for all */
+    int nnames;               /* how many names */
+    SdMethod method;          /* integration method */
+    bool method_given;        /* false: the model's own */
+    long max_steps;           /* per run, as SdRunOpts */
+    /* Called after each run (serialised), for a progress bar; or NULL. */
+    void (*progress)(void *ud, long done, long total);
+    void *ud; /* passed to progress */
+} SdEnsembleOpts;
+
+typedef struct SdEnsemble {
+    long runs;       /* runs made */
+    int nvary;       /* varied parameters */
+    double *samples; /* runs * nvary drawn values, one row per run */
+    int nvars;       /* variables summarised */
+    char **names;    /* their display names */
+    int nrows;       /* saved times */
+    double *time;    /* the saved times */
+    double *q;       /* [var][time][SD_ENSEMBLE_NQ] percentiles */
+    double *mean;    /* [var][time] means (non-finite values left out) */
+} SdEnsemble;
+
+/* Runs the model o->runs times, the varied parameters drawn by Latin
+ * hypercube sampling, and summarises every chosen variable at every saved
+ * time. The model is only read. */
+int sd_ensemble_run(const SdModel *m, const SdEnsembleOpts *o, SdEnsemble **out,
+                    TDiags *d);
+void sd_ensemble_free(SdEnsemble *e);
+
+/* ---- scenarios (scenario.c) ------------------------------------------- */
+
+/* A named set of parameter values and graphical-function overrides. */
+typedef struct SdScenario {
+    const char *name;         /* shown in charts and tables */
+    const char *description;  /* or NULL */
+    int nset;                 /* values set */
+    const char **set_names;   /* the variables, as written */
+    double *set_values;       /* their values */
+    int ngraphs;              /* graphical functions replaced */
+    const char **graph_names; /* the variables whose function is replaced */
+    SdGraph *graphs;          /* the new points (x ascending) */
+} SdScenario;
+
+/* Reads a scenario file: one scenario object, or {"scenarios": [...]}.
+ * Errors name the JSON line and column or the field path. Everything is
+ * allocated in a. */
+int sd_scenarios_parse(Arena *a, const char *text, size_t len, const char *file,
+                       SdScenario **out, int *n, TDiags *d);
+/* Applies a scenario to a model: each value as sd_model_set, each graph
+ * replacing the variable's graphical function. */
+int sd_scenario_apply(SdModel *m, const SdScenario *s, TDiags *d);
+
 #endif
