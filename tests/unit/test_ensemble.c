@@ -122,6 +122,40 @@ static void test_quantiles(void **state)
     assert_true(fabs(sd_vary_quantile(&n, 0.5) - 3) < 1e-14);
 }
 
+/* Each distribution's mean and variance, integrated over its quantile
+ * function on a fine grid of probabilities, against their closed forms. */
+static void test_moments(void **state)
+{
+    (void)state;
+    static const struct {
+        SdVary v;         /* the distribution */
+        double mean, var; /* its moments, in closed form */
+    } c[] = {
+        {{.dist = SD_DIST_UNIFORM, .p = {2, 8}}, 5, 36.0 / 12},
+        {{.dist = SD_DIST_NORMAL, .p = {-3, 1.5}}, -3, 2.25},
+        {{.dist = SD_DIST_TRIANGULAR, .p = {1, 2, 6}},
+         3,
+         (1 + 4 + 36 - 2 - 6 - 12) / 18.0},
+        {{.dist = SD_DIST_LOGNORMAL, .p = {0.2, 0.4}},
+         1.3231298123374369,  /* exp(0.2 + 0.4^2 / 2) */
+         0.3037607103477868}, /* (exp(0.16) - 1) exp(0.4 + 0.16) */
+    };
+    const int n = 200000;
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+        double sum = 0, sum2 = 0;
+        for (int i = 0; i < n; i++) {
+            double x = sd_vary_quantile(&c[k].v, (i + 0.5) / n);
+            sum += x;
+            sum2 += x * x;
+        }
+        double mean = sum / n, var = sum2 / n - mean * mean;
+        assert_true(fabs(mean - c[k].mean) < 1e-3 * fmax(1, fabs(c[k].mean)));
+        assert_true(fabs(var - c[k].var) < 2e-3 * c[k].var);
+    }
+    assert_true(fabs(exp(0.2 + 0.08) - 1.3231298123374369) < 1e-12);
+    assert_true(fabs((exp(0.16) - 1) * exp(0.56) - 0.3037607103477868) < 1e-12);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -376,6 +410,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vary_parse),
         cmocka_unit_test(test_quantiles),
+        cmocka_unit_test(test_moments),
         cmocka_unit_test(test_ensemble_lhs),
         cmocka_unit_test(test_ensemble_errors),
         cmocka_unit_test(test_scenarios),
