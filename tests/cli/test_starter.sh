@@ -221,6 +221,47 @@ print(f"starter: {out.get('count')} loops, {r} R and {b} B listed")
 if r < 1 or b < 1:
     print("FAIL: territory loops: wanted at least one R and one B loop")
     sys.exit(1)
+
+# The main loops the source material describes, by the titles of their
+# factors, with the polarity the texts give them.
+main = {
+    "the vicious cycle of demand and spend": ("R", [
+        "Demand for services keeps rising",
+        "Spending on each need keeps falling",
+        "Failure demand: work caused by not getting it right first time"]),
+    "efficiency drives fragment services and make failure demand": ("R", [
+        "Demand for services keeps rising",
+        "Pressures on services remain high",
+        "Efficiency measures are forced through",
+        "Services become more fragmented and dysfunctional",
+        "Failure demand: work caused by not getting it right first time"]),
+    "rationing holds demand down": ("B", [
+        "Demand for services keeps rising",
+        "Pressures on services remain high",
+        "Help is rationed to those most in need"]),
+    "efficiency measures hold costs down": ("B", [
+        "The cost of running services",
+        "Pressures on services remain high",
+        "Efficiency measures are forced through"]),
+    "letting go builds community-led solutions": ("R", [
+        "Officers let go of control for systems leadership",
+        "Resilient, community-led solutions",
+        "People create new ways to collaborate",
+        "Hierarchical councils\u2019 legitimacy is challenged"]),
+}
+found = {tuple(sorted(l["nodes"])): l for l in out["loops"]}
+bad = 0
+for name, (pol, nodes) in main.items():
+    l = found.get(tuple(sorted(nodes)))
+    if l is None:
+        print(f"FAIL: loop '{name}' not found")
+        bad += 1
+    elif l["polarity"] != pol:
+        print(f"FAIL: loop '{name}' is {l['polarity']}, wanted {pol}")
+        bad += 1
+if bad:
+    sys.exit(1)
+print(f"starter: the {len(main)} main loops have their polarities")
 PY
     fi
 fi
