@@ -223,8 +223,8 @@ static void write_ensemble(FILE *f, const SdEnsemble *e,
 int cmd_ensemble(int argc, char **argv)
 {
     const char *model = NULL, *outpath = NULL, *vars = NULL;
-    const char *specs[MAX_LIST];
-    int nspecs = 0;
+    const char *specs[MAX_LIST], *sets[MAX_LIST];
+    int nspecs = 0, nsets = 0;
     Format fmt = FMT_CSV;
     bool quiet = false;
     SdEnsembleOpts o = {.runs = 0, .seed = 1};
@@ -260,6 +260,16 @@ int cmd_ensemble(int argc, char **argv)
                 return EXIT_USAGE;
             }
             specs[nspecs++] = val;
+        } else if (!strcmp(arg, "--set")) {
+            if (!val || !strchr(val, '=')) {
+                cli_error("--set takes NAME=VALUE");
+                return EXIT_USAGE;
+            }
+            if (nsets == MAX_LIST) {
+                cli_error("too many --set options (%d at most)", MAX_LIST);
+                return EXIT_USAGE;
+            }
+            sets[nsets++] = val;
         } else if (!strcmp(arg, "--vars")) {
             if (!val) {
                 cli_error("--vars takes a comma-separated list of names");
@@ -306,7 +316,8 @@ int cmd_ensemble(int argc, char **argv)
     }
     if (!model || !o.runs || !nspecs) {
         cli_error("usage: territory ensemble MODEL --runs N --vary "
-                  "'NAME=DIST(ARGS)' ... [--seed S] [--vars A,B] "
+                  "'NAME=DIST(ARGS)' ... [--set NAME=VALUE ...] [--seed S] "
+                  "[--vars A,B] "
                   "[--format csv|json] [-o FILE]");
         return EXIT_USAGE;
     }
@@ -336,6 +347,22 @@ int cmd_ensemble(int argc, char **argv)
     }
     if (!rc && sd_model_load(model, &m, &d))
         rc = EXIT_INPUT;
+    /* --set fixes values for every run (an intervention switched on, say)
+     * before the varied ones are drawn. */
+    for (int i = 0; !rc && i < nsets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char *name = strndup(sets[i], (size_t)(eq - sets[i]));
+        double v;
+        if (!name)
+            rc = EXIT_INTERNAL;
+        else if (!str_to_double(eq + 1, &v)) {
+            diags_add(&d, DIAG_ERROR, NULL, 0, 0, NULL,
+                      "--set %s: '%s' is not a number", name, eq + 1);
+            rc = EXIT_INPUT;
+        } else if (sd_model_set(m, name, v, &d))
+            rc = EXIT_INPUT;
+        free(name);
+    }
     Progress prog = {.on = !quiet && isatty(STDERR_FILENO)};
     o.vary = vary;
     o.nvary = nspecs;

@@ -58,6 +58,12 @@ for t in range(5):
     assert v["p5"][t] <= v["p25"][t] <= v["p50"][t] <= v["p75"][t] <= v["p95"][t]
 PY
 
+# --set fixes a value for every run: Level's initial 100 moves every band.
+run 0 "ensemble --set" "$T" ensemble "$tmp/m.xmile" --runs 400 --vary 'rate=uniform(1,3)' --seed 3 --set Level=100 --vars Level
+grep -q '^Level,0,100,100,100,100,100,100$' "$tmp/out" || fail "ensemble --set: $(head -3 "$tmp/out")"
+run 1 "ensemble --set bad" "$T" ensemble "$tmp/m.xmile" --runs 4 --vary 'rate=uniform(1,3)' --set Level=lots
+grep -q -- "--set Level: 'lots' is not a number" "$tmp/err" || fail "--set message: $(cat "$tmp/err")"
+
 # Bad input: the column of the problem, with the spec and a caret.
 run 1 "bad distribution" "$T" ensemble "$tmp/m.xmile" --runs 5 --vary 'rate=unifrom(1,3)'
 grep -q "^--vary:1:6: error: unknown distribution 'unifrom'" "$tmp/err" || grep -q "^--vary:1:6: unknown distribution 'unifrom'" "$tmp/err" || fail "bad distribution message: $(cat "$tmp/err")"
