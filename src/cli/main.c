@@ -44,6 +44,10 @@ static void usage(FILE *f)
           "  compare MODEL --scenario FILE ... [--vars A,B] [--at T1,T2]\n"
           "            [--format text|csv|json] [-o FILE]\n"
           "                 the model under named scenarios, side by side\n"
+          "  export DOC.json --format graphml|dot|csv [-o FILE]\n"
+          "                 a workspace document's map as GraphML or DOT, or "
+          "its\n"
+          "                 items as CSV\n"
           "  version        print the version\n"
           "\n"
           "exit codes: 0 success, 1 bad input, 2 usage error, 3 internal "
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
         return cmd_loops(argc - 2, argv + 2);
     if (!strcmp(cmd, "dominance"))
         return cmd_dominance(argc - 2, argv + 2);
+    if (!strcmp(cmd, "export"))
+        return cmd_export(argc - 2, argv + 2);
     if (!strcmp(cmd, "ensemble"))
         return cmd_ensemble(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare"))

@@ -7,8 +7,15 @@
  * A MapGraph comes from a workspace export document (map_graph_from_json)
  * or from a model's variable dependencies (map_graph_from_model).
  *
+ * The text section indexes item texts (TF-IDF) for near-duplicate checks
+ * and theme suggestions; the export section converts a workspace document
+ * to GraphML, Graphviz DOT and CSV.
+ *
  * Ownership: a MapGraph owns its names and links (arena); MapLoops and
- * MapLeverage are owned by the caller and freed with their *_free.
+ * MapLeverage are owned by the caller and freed with their *_free. A
+ * MapTextIndex owns copies of its documents' terms; theme suggestions are
+ * owned by the caller and freed with map_theme_suggestions_free; exports
+ * append to the caller's TBuf.
  */
 #ifndef TERRITORY_MAP_H
 #define TERRITORY_MAP_H
@@ -102,5 +109,80 @@ typedef struct MapLeverage {
 
 int map_leverage(const MapGraph *g, MapLeverage **out);
 void map_leverage_free(MapLeverage *l);
+
+/* ---- text: near-duplicates and theme suggestions ---------------------- */
+
+/* Only the first MAP_TEXT_DOC_MAX bytes of a document or query are
+ * indexed (cut at a character boundary); an index holds at most
+ * MAP_TEXT_MAX_DOCS documents. Functions that return -1 set errno: ENOMEM
+ * (out of memory), E2BIG (too many documents), EINVAL (a NULL argument). */
+#define MAP_TEXT_DOC_MAX 100000
+#define MAP_TEXT_MAX_DOCS 1000000
+
+/* TF-IDF over word tokens (lower-cased, stop words dropped, light
+ * stemming). */
+typedef struct MapTextIndex MapTextIndex;
+MapTextIndex *map_text_index_new(void);
+void map_text_index_free(MapTextIndex *ix); /* NULL is a no-op */
+/* Adds a document (an item's title and body joined); id is the caller's.
+ * 0 or -1 (ENOMEM). */
+int map_text_index_add(MapTextIndex *ix, long long id, const char *text);
+typedef struct MapSimilar {
+    long long id; /* the document's id, as given to map_text_index_add */
+    double score; /* cosine similarity, 0..1 */
+} MapSimilar;
+/* The documents most similar to TEXT (cosine of TF-IDF vectors, 0..1),
+ * score >= min_score, best first (ties by id), at most max; excludes
+ * exclude_id (pass -1 for none). Returns how many were written to out
+ * (-1, with errno ENOMEM, when out of memory). */
+int map_text_similar(MapTextIndex *ix, const char *text, long long exclude_id,
+                     double min_score, MapSimilar *out, int max);
+typedef struct MapThemeSuggestion {
+    char *name;       /* a short proposed name built from the top terms */
+    long long *items; /* the member documents' ids, ascending */
+    int nitems;       /* how many */
+    char **terms;     /* the cluster's top terms, most characteristic first */
+    int nterms;       /* how many (<= 5) */
+} MapThemeSuggestion;
+/* Clusters the indexed documents into k groups (k <= 0: chosen
+ * automatically, about sqrt(n/2) bounded 2..12), deterministic (seeded
+ * k-means++ or agglomerative), largest group first. Returns the count
+ * written to *out (caller frees with map_theme_suggestions_free), or -1 on
+ * out of memory. Here: spherical k-means++ with fixed seeds, k at most 64
+ * and at most the number of documents; documents with no indexable words
+ * (only stop words, say) are a group of their own, "Other items", with no
+ * terms, so the count can be k + 1. */
+int map_text_suggest_themes(MapTextIndex *ix, int k, MapThemeSuggestion **out);
+void map_theme_suggestions_free(MapThemeSuggestion *s, int n);
+/* Appends the index terms of text, one per line, in text order: the words
+ * (ASCII folded to lower case) less stop words, stemmed. For tests and
+ * for seeing why two texts match. T_OK, T_EUSAGE or T_EINTERNAL. */
+int map_text_terms(const char *text, TBuf *out);
+
+/* ---- export: a workspace document (docs/http-api.md, "The workspace
+ * document") to other formats. Each appends to out and returns 0, or -1
+ * with an error in d that names the field (items[3].id ...) when the
+ * document is not valid. ---- */
+
+/* Nodes with title, theme, theme colour; edges with polarity, delay, note;
+ * yEd/Gephi readable. */
+int map_export_graphml(const char *doc, size_t len, TBuf *out, TDiags *d);
+/* A digraph, nodes labelled and filled with the theme colour, edges
+ * labelled +/-, delay as "||" style. */
+int map_export_dot(const char *doc, size_t len, TBuf *out, TDiags *d);
+/* RFC 4180: id,title,body,theme,status,merged_into,importance,uncertainty,
+ * ratings. */
+int map_export_items_csv(const char *doc, size_t len, TBuf *out, TDiags *d);
+
+typedef enum {
+    MAP_EXPORT_GRAPHML, /* GraphML (XML) */
+    MAP_EXPORT_DOT,     /* Graphviz DOT */
+    MAP_EXPORT_CSV      /* the items as RFC 4180 CSV */
+} MapExportFormat;
+/* The three above in one call, with the document's file name (or NULL) in
+ * each diagnostic. Returns T_OK, T_EINPUT (diagnostics in d; nothing is
+ * appended) or T_EINTERNAL (out of memory). */
+int map_export(const char *doc, size_t len, const char *file,
+               MapExportFormat fmt, TBuf *out, TDiags *d);
 
 #endif

@@ -307,8 +307,8 @@ int map_graph_from_model(const SdModel *m, MapGraph **out, TDiags *d)
             sd_parse_expr_as(&a, v->eqn, &loc, syn, &c.ast[i], d);
         }
         if (v->rate) { /* a Vensim INTEG: the net rate is an expression */
-            SdSrcLoc loc = {m->file, m->src,       m->src_len, v->rate_line,
-                            v->rate_col, NULL, 0};
+            SdSrcLoc loc = {m->file,     m->src, m->src_len, v->rate_line,
+                            v->rate_col, NULL,   0};
             sd_parse_expr_as(&a, v->rate, &loc, syn, &rate[i], d);
         }
         /* A graphical function with no equation is a function, not a
