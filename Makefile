@@ -35,7 +35,7 @@ endif
 # web/assets.txt names become one generated C file (scripts/embed-assets.py).
 GEN_SRC  := $(B)/gen/assets.c
 LIB_SRC  := $(wildcard src/core/*.c src/sd/*.c src/map/*.c src/store/*.c \
-                       src/web/*.c src/api/*.c)
+                       src/web/*.c src/api/*.c src/demand/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GOLD_SRC := $(wildcard tests/golden/test_*.c)

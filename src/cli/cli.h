@@ -17,6 +17,7 @@ int cmd_check(int argc, char **argv);
 int cmd_loops(int argc, char **argv);
 int cmd_dominance(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_demand(int argc, char **argv);
 int cmd_ensemble(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 

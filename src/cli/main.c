@@ -44,6 +44,11 @@ static void usage(FILE *f)
           "  compare MODEL --scenario FILE ... [--vars A,B] [--at T1,T2]\n"
           "            [--format text|csv|json] [-o FILE]\n"
           "                 the model under named scenarios, side by side\n"
+          "  demand CONTACTS.csv [--rules FILE] [--map COLUMN=HEADER ...]\n"
+          "            [--split YYYY-MM-DD ...] [--format text|json|html] "
+          "[-o FILE]\n"
+          "                 value and failure demand in a contact log, with\n"
+          "                 capability (XmR) charts\n"
           "  export DOC.json --format graphml|dot|csv [-o FILE]\n"
           "                 a workspace document's map as GraphML or DOT, or "
           "its\n"
@@ -117,6 +122,8 @@ int main(int argc, char **argv)
         return cmd_dominance(argc - 2, argv + 2);
     if (!strcmp(cmd, "export"))
         return cmd_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "demand"))
+        return cmd_demand(argc - 2, argv + 2);
     if (!strcmp(cmd, "ensemble"))
         return cmd_ensemble(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare"))
