@@ -81,6 +81,8 @@ $(B)/gen/assets.c: scripts/embed-assets.py $(wildcard web/assets.txt) $(NPM_STAM
 	@test -f web/assets.txt || { echo "# empty" > $(B)/gen/empty.txt; }
 	python3 scripts/embed-assets.py $(if $(wildcard web/assets.txt),web/assets.txt,$(B)/gen/empty.txt) $@
 $(B)/gen/assets.c: $(filter-out $(NPM_STAMP),$(ASSETS))
+# The listed files inside node_modules appear when npm has run.
+$(filter web/node_modules/%,$(ASSETS)): $(NPM_STAMP) ;
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

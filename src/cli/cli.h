@@ -20,6 +20,9 @@ int cmd_export(int argc, char **argv);
 int cmd_demand(int argc, char **argv);
 int cmd_ensemble(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_workspace(int argc, char **argv);
 
 /* Prints diagnostics to stderr as file:line:col: message, line, caret. */
 void cli_print_diags(const TDiags *d);

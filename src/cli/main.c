@@ -49,6 +49,14 @@ static void usage(FILE *f)
           "[-o FILE]\n"
           "                 value and failure demand in a contact log, with\n"
           "                 capability (XmR) charts\n"
+          "  serve [--db FILE] [--host ADDR] [--port N] [--secure-cookies]\n"
+          "                 the shared workspace in a browser (default "
+          "territory.db,\n"
+          "                 http://127.0.0.1:8080/), seeded with the starter\n"
+          "  init [--db FILE]  create and seed the database, and nothing else\n"
+          "  workspace list|export|import [--db FILE] [SLUG] [-o FILE | FILE]\n"
+          "                 list slugs, or move a workspace as one JSON "
+          "document\n"
           "  export DOC.json --format graphml|dot|csv [-o FILE]\n"
           "                 a workspace document's map as GraphML or DOT, or "
           "its\n"
@@ -128,6 +136,12 @@ int main(int argc, char **argv)
         return cmd_ensemble(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 2, argv + 2);
+    if (!strcmp(cmd, "init"))
+        return cmd_init(argc - 2, argv + 2);
+    if (!strcmp(cmd, "workspace"))
+        return cmd_workspace(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("territory %s\n", territory_version());
         return EXIT_OK;
