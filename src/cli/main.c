@@ -61,6 +61,9 @@ static void usage(FILE *f)
           "                 a workspace document's map as GraphML or DOT, or "
           "its\n"
           "                 items as CSV\n"
+          "  digest [--db FILE] [--out DIR] [--since DATE] [--smtp URL --from "
+          "ADDR]\n"
+          "                 write (and send) the e-mail digests that are due\n"
           "  version        print the version\n"
           "\n"
           "exit codes: 0 success, 1 bad input, 2 usage error, 3 internal "
@@ -142,6 +145,8 @@ int main(int argc, char **argv)
         return cmd_init(argc - 2, argv + 2);
     if (!strcmp(cmd, "workspace"))
         return cmd_workspace(argc - 2, argv + 2);
+    if (!strcmp(cmd, "digest"))
+        return cmd_digest(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("territory %s\n", territory_version());
         return EXIT_OK;

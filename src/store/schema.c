@@ -136,6 +136,12 @@ static const char *const migrations[] = {
     "CREATE INDEX events_target ON events(target_type, target_id, id);"
     "CREATE TRIGGER events_append_only BEFORE UPDATE ON events"
     "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    /* 2: the e-mail digest: the newest event each member was sent (0:
+     * none yet, so the first digest starts from when they joined) and
+     * when. */
+    "ALTER TABLE memberships ADD COLUMN digest_event INTEGER NOT NULL"
+    "  DEFAULT 0;"
+    "ALTER TABLE memberships ADD COLUMN digest_at TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

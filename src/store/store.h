@@ -376,4 +376,29 @@ int store_doc_import(StoreDb *db, const char *text, size_t len, long long owner,
 int store_doc_export(StoreDb *db, const StoreActor *a, bool include_hidden,
                      bool map_only, json_t **doc, StoreErr *err);
 
+/* ---- the e-mail digest (digest.c) ------------------------------------ */
+
+/* A member who asked for a digest, and where their last one left off. */
+typedef struct StoreDigestSub {
+    long long ws_id;                              /* the workspace */
+    long long user_id;                            /* the member */
+    char slug[STORE_SLUG_MAX + 8];                /* the workspace's slug */
+    char ws_name[4 * STORE_NAME_MAX + 4];         /* its name (UTF-8) */
+    char email[STORE_EMAIL_MAX + 2];              /* the member's address */
+    char display_name[4 * STORE_DISPLAY_MAX + 4]; /* their name here */
+    char digest[16];                              /* meeting, daily or weekly */
+    long long last_event;   /* the newest event last sent (0: none yet) */
+    char last_at[24];       /* when it was sent, RFC 3339, or "" */
+    char joined_at[24];     /* when the member joined */
+    char last_meeting[24];  /* when the last meeting ended, or "" */
+    long long newest_event; /* the workspace's newest event (0: none) */
+} StoreDigestSub;
+
+/* Every member whose digest is not none, by workspace slug and user id.
+ * *out is malloc'd: the caller frees it. */
+int store_digest_subs(StoreDb *db, StoreDigestSub **out, int *n, StoreErr *err);
+/* Records a digest up to event_id as sent to uid at time at. */
+int store_digest_mark(StoreDb *db, long long ws, long long uid,
+                      long long event_id, const char *at, StoreErr *err);
+
 #endif
