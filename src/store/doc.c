@@ -196,6 +196,18 @@ static int resolve(StoreIssues *is, DocIndex *ix, THash *h, json_t *v,
     return at;
 }
 
+/* The index in "items" of the document item v names, or -1 (a
+ * StoreDocRef for the framing, framing.c). */
+static int item_ref(void *ctx, json_t *v)
+{
+    DocIndex *ix = ctx;
+    const char *id = v ? id_text(ix, v) : NULL;
+    int at = -1;
+    if (id && !thash_get(&ix->items, id, &at))
+        at = -1;
+    return at;
+}
+
 /* ---- the check -------------------------------------------------------- */
 
 static void check_themes(StoreIssues *is, DocIndex *ix, json_t *themes)
@@ -418,6 +430,11 @@ static void check_doc(json_t *root, DocIndex *ix, StoreIssues *is)
     {
         check_link(is, ix, it, i);
     }
+    char sfield[128], smsg[384];
+    if (store_scenarios_doc_check(root, sfield, sizeof sfield, smsg,
+                                  sizeof smsg) != STORE_OK)
+        issue(is, sfield, "%s", smsg);
+    store_framing_doc_check(json_object_get(root, "framing"), item_ref, ix, is);
 }
 
 /* Parses text into *root; a JSON error is one issue with its place. */
@@ -581,6 +598,11 @@ static int import_doc(StoreDb *db, json_t *root, DocIndex *ix, long long owner,
                     str_or(t, "note", ""),
                     (long long)json_is_true(json_object_get(t, "hidden")), at);
     }
+    if (rc == STORE_OK)
+        rc = store_scenarios_doc_import(db, root, ws, at, err);
+    if (rc == STORE_OK)
+        rc = store_framing_doc_import(db, json_object_get(root, "framing"),
+                                      item_ref, ix, item_ids, ws, at, err);
     free(theme_ids);
     free(item_ids);
     return rc;
@@ -810,12 +832,22 @@ int store_doc_export(StoreDb *db, const StoreActor *a, bool include_hidden,
     db_done(db, st);
     if (rc == STORE_OK && s != SQLITE_DONE)
         rc = STORE_EINTERNAL;
+    json_t *framing = NULL; /* the scenario framing, framing.c */
+    if (rc == STORE_OK && !map_only)
+        rc = store_framing_doc_export(db, a, set.items, set.len, &framing, err);
+    if (framing)
+        json_object_set_new(root, "framing", framing);
     vec_free(&set);
 
     if (rc == STORE_OK) {
         json_object_set_new(root, "themes", themes);
         json_object_set_new(root, "items", items);
         json_object_set_new(root, "links", links);
+        if (!map_only &&
+            store_scenarios_doc_export(db, a, root, err) != STORE_OK) {
+            json_decref(root);
+            return STORE_EINTERNAL;
+        }
         *doc = root;
         return STORE_OK;
     }

@@ -401,4 +401,229 @@ int store_digest_subs(StoreDb *db, StoreDigestSub **out, int *n, StoreErr *err);
 int store_digest_mark(StoreDb *db, long long ws, long long uid,
                       long long event_id, const char *at, StoreErr *err);
 
+/* ---- the demand study (demand.c) ------------------------------------- */
+
+#define STORE_DEMAND_NAME_MAX 200  /* a contact log's name */
+#define STORE_DEMAND_TYPE_MAX 200  /* a demand type a member codes */
+#define STORE_DEMAND_SPLITS_MAX 64 /* split dates of one log */
+
+/* One contact as the engine read it (texts borrowed). */
+typedef struct StoreDemandContact {
+    int line;                   /* the CSV line its record starts on */
+    const char *ext_id;         /* the log's id ("line N" without one) */
+    const char *received_at;    /* as written */
+    const char *channel;        /* "" when empty */
+    const char *service;        /* "" when empty */
+    const char *words;          /* the customer's words */
+    const char *demand;         /* "value", "failure" or "" as imported */
+    const char *type;           /* as imported, "" when empty */
+    const char *what_matters;   /* "" when empty */
+    int first_contact;          /* 1, 0, or -1 not recorded */
+    int handoffs;               /* -1 not recorded */
+    const char *case_id;        /* "" when none */
+    const char *case_closed_at; /* "" when none */
+} StoreDemandContact;
+
+/* A contact log to add: the CSV as uploaded and what was read from it. */
+typedef struct StoreDemandLogNew {
+    const char *name;                   /* 1..STORE_DEMAND_NAME_MAX chars */
+    const char *csv;                    /* the original text */
+    json_t *map;                        /* {column: header} or NULL */
+    json_t *rejected;                   /* [{line, reason}] or NULL */
+    int blank_rows;                     /* rows of empty fields skipped */
+    const StoreDemandContact *contacts; /* the rows that loaded */
+    int ncontacts;                      /* how many */
+} StoreDemandLogNew;
+
+/* Adds a log and its contacts (event demand.import). */
+int store_demand_log_add(StoreDb *db, const StoreActor *a,
+                         const StoreDemandLogNew *n, long long *id,
+                         StoreErr *err);
+/* The workspace's logs, newest first: [{id, name, contacts, coded,
+ * rejected, author, created_at}]. */
+int store_demand_logs(StoreDb *db, const StoreActor *a, json_t **list,
+                      StoreErr *err);
+/* One log: the list's fields plus map, rejected [{line, reason}],
+ * blank_rows and splits [YYYY-MM-DD]. */
+int store_demand_log_get(StoreDb *db, const StoreActor *a, long long id,
+                         json_t **log, StoreErr *err);
+/* The log's CSV (malloc'd, the caller frees it), for the engine. */
+int store_demand_log_csv(StoreDb *db, const StoreActor *a, long long id,
+                         char **csv, size_t *len, StoreErr *err);
+/* Deletes a log with its contacts and coding (event demand.delete). */
+int store_demand_log_delete(StoreDb *db, const StoreActor *a, long long id,
+                            StoreErr *err);
+/* Every contact of a log in line order: {id, line, ext_id, received_at,
+ * channel, service, words, what_matters, first_contact, handoffs,
+ * case_id, case_closed_at, imported: {demand, type}, coding: {demand,
+ * type, by, at} or null}. */
+int store_demand_contacts(StoreDb *db, const StoreActor *a, long long log_id,
+                          json_t **list, StoreErr *err);
+/* One contact of a log, as in store_demand_contacts. */
+int store_demand_contact_get(StoreDb *db, const StoreActor *a, long long log_id,
+                             long long id, json_t **contact, StoreErr *err);
+/* Codes a contact: demand "value" or "failure" with a type (may be ""),
+ * or demand NULL to clear the coding back to the import (event
+ * demand.code). */
+int store_demand_code(StoreDb *db, const StoreActor *a, long long log_id,
+                      long long id, const char *demand, const char *type,
+                      StoreErr *err);
+/* The workspace's rules: {text, author, updated_at} ("" and nulls when
+ * never written). */
+int store_demand_rules_get(StoreDb *db, const StoreActor *a, json_t **rules,
+                           StoreErr *err);
+/* Replaces the rules text (the caller has checked it; event
+ * demand.rules). */
+int store_demand_rules_set(StoreDb *db, const StoreActor *a, const char *text,
+                           StoreErr *err);
+/* Replaces a log's split dates (an array of YYYY-MM-DD strings the caller
+ * has checked; event demand.splits). */
+int store_demand_splits_set(StoreDb *db, const StoreActor *a, long long log_id,
+                            json_t *splits, StoreErr *err);
+
+/* ---- saved quantitative scenarios (scenarios.c) ---------------------- */
+
+#define STORE_SCEN_NAME_MAX 100      /* a scenario's name */
+#define STORE_SCEN_DESC_MAX 2000     /* its description */
+#define STORE_SCEN_VAR_MAX 200       /* a variable name in set or graphs */
+#define STORE_SCEN_SET_MAX 1000      /* values in one scenario's set */
+#define STORE_SCEN_GRAPHS_MAX 100    /* graphs in one scenario */
+#define STORE_SCEN_POINTS_MAX 1000   /* points in one graph */
+#define STORE_DOC_SCENARIOS_MAX 1000 /* scenarios in one document */
+
+/* A scenario to save or edit; JSON values are borrowed. NULL: keep (edit)
+ * or none (add). */
+typedef struct StoreScenario {
+    const char *model;       /* the library model's name (add only) */
+    const char *name;        /* unique per model in the workspace */
+    const char *description; /* or NULL */
+    json_t *set;             /* {variable: number}, or NULL */
+    json_t *graphs;          /* {variable: [[x, y] ...]}, or NULL */
+} StoreScenario;
+
+/* Whether s can name a model of the library: 1..64 of [a-z0-9_-]. */
+bool store_model_name_ok(const char *s);
+/* Checks a scenario's set and graphs (types, finite numbers, increasing
+ * x, caps); false with the field (under path) and a message when bad. */
+bool store_scenario_spec_ok(json_t *set, json_t *graphs, const char *path,
+                            char *field, size_t fcap, char *msg, size_t mcap);
+/* [{id, model, name, description, set, graphs?, author_id, author,
+ * created_at, updated_at}] by model and name; model NULL: every model. */
+int store_scenarios_list(StoreDb *db, const StoreActor *a, const char *model,
+                         json_t **list, StoreErr *err);
+int store_scenario_get(StoreDb *db, const StoreActor *a, long long id,
+                       json_t **sc, StoreErr *err);
+/* ECONFLICT when the name is taken for that model. */
+int store_scenario_add(StoreDb *db, const StoreActor *a, const StoreScenario *s,
+                       long long *id, StoreErr *err);
+/* Its author or a facilitator (EFORBIDDEN otherwise). */
+int store_scenario_edit(StoreDb *db, const StoreActor *a, long long id,
+                        const StoreScenario *s, StoreErr *err);
+int store_scenario_delete(StoreDb *db, const StoreActor *a, long long id,
+                          StoreErr *err);
+/* The document's optional "scenarios" array: its check (EINPUT with the
+ * first problem's field and message), its import into workspace ws in
+ * the caller's transaction, and its export into root. */
+int store_scenarios_doc_check(json_t *root, char *field, size_t fcap, char *msg,
+                              size_t mcap);
+int store_scenarios_doc_import(StoreDb *db, json_t *root, long long ws,
+                               const char *at, StoreErr *err);
+int store_scenarios_doc_export(StoreDb *db, const StoreActor *a, json_t *root,
+                               StoreErr *err);
+
+/* ---- scenario framing (framing.c) ------------------------------------ */
+
+#define STORE_FRAMING_POLE_MAX 100       /* an axis pole's label */
+#define STORE_FRAMING_NAME_MAX 200       /* a scenario card's name */
+#define STORE_FRAMING_NARRATIVE_MAX 5000 /* a card's narrative */
+#define STORE_FRAMING_CARD_ITEMS_MAX 200 /* items on one card */
+#define STORE_FRAMING_TEXT_MAX 1000      /* a move's or indicator's text */
+#define STORE_FRAMING_NOTES_MAX 1000     /* moves, indicators in a document */
+#define STORE_GRID_INEVITABLE_IMPACT 4.0 /* inevitable: mean impact >= */
+#define STORE_GRID_INEVITABLE_UNCERT 2.0 /* ... and mean uncertainty <= */
+#define STORE_GRID_CRITICAL_IMPACT 3.5   /* critical: mean impact >= */
+#define STORE_GRID_CRITICAL_UNCERT 3.5   /* ... and mean uncertainty >= */
+
+/* One axis of the 2x2: an item and the labels of its two poles. */
+typedef struct StoreFramingAxis {
+    long long item;   /* the critical uncertainty (an open item) */
+    const char *low;  /* its low pole, "funding falls" */
+    const char *high; /* its high pole, "funding rises" */
+} StoreFramingAxis;
+
+/* An edit of one scenario card (quadrant 1..4). */
+typedef struct StoreFramingCard {
+    const char *name;       /* new name, or NULL to keep */
+    const char *narrative;  /* new narrative, or NULL to keep */
+    bool set_items;         /* whether items replaces the card's items */
+    const long long *items; /* the items that matter most, in order */
+    int nitems;             /* how many */
+} StoreFramingCard;
+
+/* A robust move: cards is a bit set, bit q-1 for quadrant q. */
+typedef struct StoreFramingMove {
+    const char *text; /* what to do, or NULL to keep (edit) */
+    int cards;        /* 0..15, or -1 to keep (edit) */
+} StoreFramingMove;
+
+/* A leading indicator of one card, optionally about an item. */
+typedef struct StoreFramingIndicator {
+    const char *text; /* what to watch, or NULL to keep (edit) */
+    int card;         /* the quadrant it signals, 1..4; 0 to keep */
+    bool set_item;    /* whether item is given */
+    long long item;   /* the item it watches, 0 for none */
+} StoreFramingIndicator;
+
+/* The impact/uncertainty grid of the open, visible items: {rule, items:
+ * [{id, title, theme_id, raters, impact, uncertainty, spread: {impact,
+ * uncertainty}, range: {impact: [min, max], uncertainty: [min, max]},
+ * my_rating, inevitable, critical}]} by id (docs/http-api.md). */
+int store_grid(StoreDb *db, const StoreActor *a, json_t **grid, StoreErr *err);
+/* {axes, cards (all four), inevitables, moves, indicators}. */
+int store_framing_get(StoreDb *db, const StoreActor *a, json_t **framing,
+                      StoreErr *err);
+/* Sets both axes (axes[0] x, axes[1] y), or clears them when axes is
+ * NULL (event framing.axes). */
+int store_framing_axes_set(StoreDb *db, const StoreActor *a,
+                           const StoreFramingAxis *axes, StoreErr *err);
+/* Edits the card of quadrant 1..4 (event framing.card). */
+int store_framing_card_set(StoreDb *db, const StoreActor *a, int quadrant,
+                           const StoreFramingCard *c, StoreErr *err);
+/* Moves and indicators: contributors add; their author or a facilitator
+ * edits and deletes (events framing.move.add|edit|delete,
+ * framing.indicator.add|edit|delete). */
+int store_framing_move_add(StoreDb *db, const StoreActor *a,
+                           const StoreFramingMove *m, long long *id,
+                           StoreErr *err);
+int store_framing_move_edit(StoreDb *db, const StoreActor *a, long long id,
+                            const StoreFramingMove *m, StoreErr *err);
+int store_framing_move_delete(StoreDb *db, const StoreActor *a, long long id,
+                              StoreErr *err);
+int store_framing_indicator_add(StoreDb *db, const StoreActor *a,
+                                const StoreFramingIndicator *in, long long *id,
+                                StoreErr *err);
+int store_framing_indicator_edit(StoreDb *db, const StoreActor *a, long long id,
+                                 const StoreFramingIndicator *in,
+                                 StoreErr *err);
+int store_framing_indicator_delete(StoreDb *db, const StoreActor *a,
+                                   long long id, StoreErr *err);
+
+/* The workspace document's "framing" object (used by doc.c). A
+ * StoreDocRef gives the index in "items" of the document item a value
+ * names, or -1 when there is none. */
+typedef int StoreDocRef(void *ctx, json_t *v);
+/* Checks doc's "framing" (every problem to is, with its path). */
+void store_framing_doc_check(json_t *framing, StoreDocRef *ref, void *ctx,
+                             StoreIssues *is);
+/* Imports a checked "framing" (NULL: none) into workspace ws; item_ids
+ * maps document item indices to database ids. */
+int store_framing_doc_import(StoreDb *db, json_t *framing, StoreDocRef *ref,
+                             void *ctx, const long long *item_ids, long long ws,
+                             const char *at, StoreErr *err);
+/* The workspace's framing as a document object, with references only to
+ * the exported items (set, sorted, n of them); NULL when there is none. */
+int store_framing_doc_export(StoreDb *db, const StoreActor *a,
+                             const long long *set, int n, json_t **framing,
+                             StoreErr *err);
+
 #endif

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "core/core.h"
+#include "demand/demand.h"
 #include "store/store.h"
 #include "web/web.h"
 
@@ -280,6 +281,101 @@ void web_export_json(WebCtx *c);
 void web_export_graphml(WebCtx *c);
 void web_export_dot(WebCtx *c);
 void web_export_csv(WebCtx *c);
+
+/* api_framing.c: scenario framing (grid, axes, cards, moves, indicators) */
+typedef struct WebCard {
+    StoreFramingCard card; /* the edit */
+    long long *items;      /* card.items, malloc'd: the caller frees it */
+} WebCard;
+/* {x: {item, low, high}, y: {...}} into out[0] (x) and out[1] (y). */
+int web_parse_axes(json_t *b, StoreFramingAxis out[2], StoreErr *e);
+/* {name?, narrative?, items?: [ID]}; free out->items. */
+int web_parse_card(json_t *b, WebCard *out, StoreErr *e);
+/* {text, cards?: [1..4]}; text required on create. */
+int web_parse_move(json_t *b, bool create, StoreFramingMove *out, StoreErr *e);
+/* {text, card, item?}; text and card required on create. */
+int web_parse_indicator(json_t *b, bool create, StoreFramingIndicator *out,
+                        StoreErr *e);
+void web_grid(WebCtx *c);
+void web_framing_get(WebCtx *c);
+void web_framing_axes(WebCtx *c);
+void web_framing_axes_clear(WebCtx *c);
+void web_framing_card(WebCtx *c);
+void web_framing_move_add(WebCtx *c);
+void web_framing_move_edit(WebCtx *c);
+void web_framing_move_delete(WebCtx *c);
+void web_framing_indicator_add(WebCtx *c);
+void web_framing_indicator_edit(WebCtx *c);
+void web_framing_indicator_delete(WebCtx *c);
+
+/* api_demand.c: the demand study */
+typedef struct WebDemandLog {
+    const char *name; /* the log's name */
+    const char *csv;  /* its text */
+    size_t csv_len;   /* its length */
+    json_t *map_json; /* the map object, or NULL */
+    DemandMap map;    /* the map for the engine (borrows from the body) */
+} WebDemandLog;
+int web_parse_demand_log(json_t *b, WebDemandLog *out, StoreErr *e);
+/* {demand, type?}: *demand NULL for null (clear the coding). */
+int web_parse_demand_code(json_t *b, const char **demand, const char **type,
+                          StoreErr *e);
+int web_parse_demand_rules(json_t *b, const char **text, size_t *len,
+                           StoreErr *e);
+/* {splits: [YYYY-MM-DD ...]} into days (DEMAND_SPLITS_MAX of them). */
+int web_parse_demand_splits(json_t *b, int *days, int *n, StoreErr *e);
+void web_demand_logs(WebCtx *c);
+void web_demand_log_add(WebCtx *c);
+void web_demand_log_get(WebCtx *c);
+void web_demand_log_delete(WebCtx *c);
+void web_demand_contacts(WebCtx *c);
+void web_demand_code(WebCtx *c);
+void web_demand_rules_get(WebCtx *c);
+void web_demand_rules_put(WebCtx *c);
+void web_demand_splits(WebCtx *c);
+void web_demand_measures(WebCtx *c);
+void web_demand_report(WebCtx *c);
+
+/* api_models.c: the model library, its computations, saved scenarios. */
+#define WEB_MODELS_RUNS 5000        /* ensemble runs per request */
+#define WEB_MODELS_ENSEMBLE_VARS 20 /* variables an ensemble summarises */
+#define WEB_MODELS_VARY 50          /* parameters an ensemble varies */
+#define WEB_MODELS_SCENARIOS 20     /* scenarios one compare runs */
+#define WEB_MODELS_STEPS 1000000L   /* time steps of one run */
+#define WEB_MODELS_WORK 3e8         /* ensemble runs x steps x variables */
+#define WEB_MODELS_THREADS 2        /* an ensemble's worker threads */
+enum { WEB_MODEL_RUN = 0, WEB_MODEL_COMPARE = 1, WEB_MODEL_ENSEMBLE = 2 };
+struct SdScenario;
+struct SdVary;
+typedef struct WebModelReq {
+    struct SdScenario *scen; /* run/ensemble: one ("run", the set); compare:
+                                the scenarios */
+    int nscen;               /* how many */
+    const char **vars;       /* variables to report, or NULL for all */
+    int nvars;               /* how many */
+    bool baseline;           /* compare: run the model as it is first */
+    long runs;               /* ensemble: how many runs */
+    unsigned long long seed; /* ensemble: the sampling seed */
+    struct SdVary *vary;     /* ensemble: the varied parameters */
+    int nvary;               /* how many */
+} WebModelReq;
+/* A run, compare or ensemble body (kind: WEB_MODEL_*); everything is in
+ * a or points into b. Variable names are checked later, by the model. */
+int web_parse_model_req(json_t *b, int kind, Arena *a, WebModelReq *out,
+                        StoreErr *e);
+/* A saved scenario {model, name, description?, set, graphs?}; create
+ * requires model, name and set. */
+int web_parse_scenario(json_t *b, bool create, StoreScenario *out, StoreErr *e);
+void web_models_list(WebCtx *c);
+void web_model_get(WebCtx *c);
+void web_model_run(WebCtx *c);
+void web_model_compare(WebCtx *c);
+void web_model_ensemble(WebCtx *c);
+void web_model_dominance(WebCtx *c);
+void web_scenarios_list(WebCtx *c);
+void web_scenario_add(WebCtx *c);
+void web_scenario_edit(WebCtx *c);
+void web_scenario_delete(WebCtx *c);
 
 /* static.c: the browser app's files (GET of a path outside /api/). */
 void web_static(const WebReq *req, WebResp *resp);

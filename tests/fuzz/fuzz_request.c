@@ -91,6 +91,34 @@ static void bodies(json_t *b)
     web_parse_link(b, false, &le, &e);
     web_parse_note(b, "note", STORE_NOTE_MAX, &s1, &e);
     web_parse_k(b, &k, &e);
+    StoreFramingAxis axes[2];
+    web_parse_axes(b, axes, &e);
+    WebCard card;
+    if (web_parse_card(b, &card, &e) == STORE_OK)
+        free(card.items);
+    StoreFramingMove fm;
+    web_parse_move(b, true, &fm, &e);
+    web_parse_move(b, false, &fm, &e);
+    StoreFramingIndicator fi;
+    web_parse_indicator(b, true, &fi, &e);
+    web_parse_indicator(b, false, &fi, &e);
+    WebDemandLog dl;
+    web_parse_demand_log(b, &dl, &e);
+    web_parse_demand_code(b, &s1, &s2, &e);
+    size_t rlen;
+    web_parse_demand_rules(b, &s1, &rlen, &e);
+    int days[DEMAND_SPLITS_MAX];
+    web_parse_demand_splits(b, days, &k, &e);
+    StoreScenario sc;
+    web_parse_scenario(b, true, &sc, &e);
+    web_parse_scenario(b, false, &sc, &e);
+    for (int kind = WEB_MODEL_RUN; kind <= WEB_MODEL_ENSEMBLE; kind++) {
+        Arena a;
+        arena_init(&a);
+        WebModelReq mr;
+        web_parse_model_req(b, kind, &a, &mr, &e);
+        arena_free(&a);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,6 +14,9 @@ import { renderThemes } from './themes.js';
 import { renderMap } from './map.js';
 import { renderHistory } from './history.js';
 import { renderSettings } from './settings.js';
+import { renderFraming } from './framing.js';
+import { renderModels } from './models.js';
+import { renderDemand } from './demand.js';
 
 const RANK = { viewer: 0, contributor: 1, facilitator: 2, owner: 3 };
 
@@ -21,6 +24,8 @@ const TABS = [
   ['list', 'List'],
   ['themes', 'Themes'],
   ['map', 'Map'],
+  ['scenarios', 'Scenarios'],
+  ['demand', 'Demand'],
   ['history', 'History'],
   ['settings', 'Facilitation'],
 ];
@@ -29,6 +34,8 @@ const VIEWS = {
   list: renderList,
   themes: renderThemes,
   map: renderMap,
+  scenarios: renderFraming,
+  demand: renderDemand,
   history: renderHistory,
   settings: renderSettings,
 };
@@ -124,6 +131,11 @@ function drawTopbar(tab) {
     h('a', { href: '#/', class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Territory'),
     ctx ? h('a', { href: `#/w/${encodeURIComponent(ctx.slug)}/list`, class: 'ws-name' }, ctx.ws.name) : null,
     nav,
+    user ? h('a', {
+      href: ctx ? `#/models/in/${encodeURIComponent(ctx.slug)}` : '#/models',
+      class: current === 'models' ? 'tab current' : 'tab', id: 'models-link',
+      title: ctx ? 'Test it on a model' : 'The model library',
+    }, ctx ? 'Test it on a model' : 'Models') : null,
     right);
 }
 
@@ -179,6 +191,14 @@ async function route() {
       return undefined;
     }
     return head === 'signup' ? renderSignUp(main) : renderSignIn(main);
+  }
+  if (head === 'models') {
+    app.ctx = null;
+    document.body.dataset.tab = 'models';
+    drawTopbar('models');
+    const r = await renderModels(main, rest, stale);
+    app.cleanup = typeof r === 'function' ? r : null;
+    return undefined;
   }
   if (head === 'w' && rest[0]) {
     const slug = rest[0];
