@@ -24,6 +24,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_workspace(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 /* Prints diagnostics to stderr as file:line:col: message, line, caret. */
 void cli_print_diags(const TDiags *d);

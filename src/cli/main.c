@@ -61,6 +61,8 @@ static void usage(FILE *f)
           "                 a workspace document's map as GraphML or DOT, or "
           "its\n"
           "                 items as CSV\n"
+          "  convert MODEL OUT.xmile\n"
+          "                 write any model Territory reads as XMILE 1.0\n"
           "  digest [--db FILE] [--out DIR] [--since DATE] [--smtp URL --from "
           "ADDR]\n"
           "                 write (and send) the e-mail digests that are due\n"
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
         return cmd_init(argc - 2, argv + 2);
     if (!strcmp(cmd, "workspace"))
         return cmd_workspace(argc - 2, argv + 2);
+    if (!strcmp(cmd, "convert"))
+        return cmd_convert(argc - 2, argv + 2);
     if (!strcmp(cmd, "digest"))
         return cmd_digest(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

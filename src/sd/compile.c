@@ -44,6 +44,10 @@ typedef struct CVar {
     const char *scope;     /* macro instance its names resolve in first */
     const char *rate_text; /* stocks from .mdl: the rate's equation text */
     SdSrcLoc rate_loc;     /* and where it is */
+    int elem;              /* element of an arrayed variable (0 scalar) */
+    bool undefined;        /* an element no equation defines (Vensim) */
+    bool has_val;          /* its value is val, from a list of numbers */
+    double val;            /* that value */
 } CVar;
 
 typedef struct DelayRec {
@@ -66,6 +70,10 @@ typedef struct Ctx {
     VEC(int) path;        /* DFS path for cycle messages */
     bool cycle_reported;  /* one message per cycle search */
     bool too_big;         /* the code outgrew its vector */
+    SdArr ar;             /* dimensions and the layout of arrays */
+    VEC(SdAop) aops;      /* array operations */
+    VEC(SdXref) xrefs;    /* index tables */
+    int aop_scratch;      /* scratch the largest operation needs */
 } Ctx;
 
 /* ---- builtins --------------------------------------------------------- */
@@ -110,7 +118,10 @@ typedef enum {
     B_VDELAYN,
     B_DELAY_FIXED,
     B_SAMPLE,
-    B_ACTIVE_INIT
+    B_ACTIVE_INIT,
+    B_GET_TIME,
+    B_PICK,
+    B_AOP
 } BuiltinKind;
 
 /* Which equation syntax a builtin belongs to: some names mean different
@@ -195,13 +206,24 @@ static const Builtin builtins[] = {
     {"delay_fixed", B_DELAY_FIXED, 0, 3, 3, D_VENSIM},
     {"sample_if_true", B_SAMPLE, 0, 3, 3, D_VENSIM},
     {"active_initial", B_ACTIVE_INIT, 0, 2, 2, D_VENSIM},
+    {"get_time_value", B_GET_TIME, 0, 3, 3, D_VENSIM},
+    /* made by arrays.c: an element chosen during the run, and an array
+     * operation; '#' keeps them out of reach of equations */
+    {"#pick", B_PICK, 0, 2, 1 << 30, D_BOTH},
+    {"#aop", B_AOP, 0, 3, 1 << 30, D_BOTH},
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
+
+const char *sd_builtin_name(int i)
+{
+    return i >= 0 && i < NBUILTINS ? builtins[i].name : NULL;
+}
 
 static bool in_dialect(const Ctx *c, const Builtin *b)
 {
     return b->dialect == D_BOTH ||
-           b->dialect == (c->m->vensim ? D_VENSIM : D_XMILE);
+           b->dialect ==
+               (c->m->vensim || c->m->vensim_rules ? D_VENSIM : D_XMILE);
 }
 
 static const Builtin *builtin_find(const Ctx *c, const char *name)
@@ -503,8 +525,9 @@ static SdExpr *lower_call(Ctx *c, SdExpr *e)
 
 static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
 {
-    /* A graphical function called by name. */
-    int gv = resolve(c, e->name);
+    /* A graphical function called by name (arrays.c resolved an
+     * element of an arrayed one). */
+    int gv = (e->flags & SD_EF_RESOLVED) ? e->ref : resolve(c, e->name);
     if (gv >= 0) {
         /* An index, not a pointer: lowering the argument can add hidden
          * variables and move the table. */
@@ -556,7 +579,9 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
     e->ref = (int)(b - builtins);
     if (b->kind == B_LOOKUP) {
         SdExpr *g = e->args[0];
-        int gi = g->kind == SD_E_VAR ? resolve(c, g->name) : -1;
+        int gi = g->kind != SD_E_VAR         ? -1
+                 : g->flags & SD_EF_RESOLVED ? g->ref
+                                             : resolve(c, g->name);
         if (gi < 0 || c->v.items[gi].graph < 0) {
             report(c, c->cur, g,
                    "the first argument of 'lookup' must name "
@@ -571,12 +596,11 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
         e->num = c->v.items[gi].graph;
         return e;
     }
-    SdExpr *args[64];
+    SdExpr **args = e->args;
     for (int i = 0; i < e->nargs; i++) {
         args[i] = lower(c, e->args[i]);
         if (!args[i])
             return NULL;
-        e->args[i] = args[i];
     }
     int n;
     switch (b->kind) {
@@ -659,6 +683,36 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
     }
     case B_GAME: /* a gaming input: the model runs without a player */
         return args[0];
+    case B_GET_TIME: {
+        /* GET TIME VALUE(relative to, offset, measure): the model's time
+         * (0) or its start (1), plus the offset. */
+        double rel, measure;
+        if (!const_value(c, args[0], &rel, 0) ||
+            !const_value(c, args[2], &measure, 0)) {
+            report(c, c->cur, e,
+                   "the first and last arguments of '%s' must be constants",
+                   e->text);
+            return NULL;
+        }
+        if (measure != 0) {
+            report(c, c->cur, args[2],
+                   "'%s' in calendar units (measure %g) is not supported; "
+                   "only measure 0, the model's own time units",
+                   e->text, measure);
+            return NULL;
+        }
+        if (rel != 0 && rel != 1) {
+            report(c, c->cur, args[0],
+                   "'%s' relative to %g is not supported: only 0 (the "
+                   "current time) and 1 (the start); the computer's clock "
+                   "(2) would change the results from run to run",
+                   e->text, rel);
+            return NULL;
+        }
+        return mk_bin(c, SD_OP_ADD,
+                      mk_ref(c, rel == 0 ? SD_SLOT_TIME : SD_SLOT_START),
+                      args[1]);
+    }
     case B_POWER:
         return mk_bin(c, SD_OP_POW, args[0], args[1]);
     case B_VSMOOTHN:
@@ -738,7 +792,12 @@ static SdExpr *lower(Ctx *c, SdExpr *e)
     case SD_E_NUM:
         return e;
     case SD_E_VAR: {
-        int i = resolve(c, e->name);
+        int i = (e->flags & SD_EF_RESOLVED) ? e->ref : resolve(c, e->name);
+        if (i >= 0 && c->v.items[i].undefined) {
+            report(c, c->cur, e, "element '%s' has no equation",
+                   c->v.items[i].name);
+            return NULL;
+        }
         if (i < 0) {
             const Builtin *b = builtin_find(c, e->name);
             if (b && bare_builtin(c, e->name)) {
@@ -793,7 +852,9 @@ static bool const_value(Ctx *c, const SdExpr *e, double *out, int depth)
     case SD_E_VAR: {
         /* By name: an equation not lowered yet has no refs. Hidden
          * variables are not in the name table and go by ref. */
-        int i = e->name ? resolve(c, e->name) : -1;
+        int i = (e->flags & SD_EF_RESOLVED) ? e->ref
+                : e->name                   ? resolve(c, e->name)
+                                            : -1;
         if (i < 0)
             i = e->ref;
         if (i < 0 || i >= c->v.len)
@@ -1099,6 +1160,37 @@ static void emit_call(Ctx *c, const SdExpr *e, Phase ph)
     case B_ACTIVE_INIT:
         emit_expr(c, e->args[ph == PH_INIT ? 1 : 0], ph);
         return;
+    case B_PICK: {
+        /* The elements are consecutive slots, stride apart (arrays.c
+         * builds them so). */
+        int n = e->nargs - 1;
+        int base = c->v.items[e->args[1]->ref].slot;
+        int stride = n > 1 ? c->v.items[e->args[2]->ref].slot - base : 1;
+        for (int i = 1; i <= n; i++)
+            if (e->args[i]->kind != SD_E_VAR ||
+                c->v.items[e->args[i]->ref].slot != base + (i - 1) * stride)
+                c->too_big = true; /* cannot happen: refuse, never guess */
+        SdXref x = {base, stride, n};
+        if (vec_push(&c->xrefs, x))
+            c->too_big = true;
+        emit_expr(c, e->args[0], ph);
+        emit(c, SD_I_LOADX, c->xrefs.len - 1);
+        return;
+    }
+    case B_AOP: {
+        SdAop op = {(int)e->args[0]->num, (int)e->args[2]->num,
+                    (int)e->args[1]->num, e->nargs - 3};
+        for (int i = 3; i < e->nargs; i++)
+            emit_expr(c, e->args[i], ph);
+        if (vec_push(&c->aops, op))
+            c->too_big = true;
+        int need = sd_aop_scratch(&op);
+        if (need > c->aop_scratch)
+            c->aop_scratch = need;
+        emit(c, SD_I_AOP, c->aops.len - 1);
+        c->depth -= op.nargs;
+        return;
+    }
     case B_FMOD:
     case B_QUANTUM:
     case B_VPULSE:
@@ -1225,9 +1317,17 @@ static int add_graph(Ctx *c, const SdGraph *g)
     return c->graphs.len - 1;
 }
 
-static bool setup_vars(Ctx *c)
+static SdSrcLoc loc_of(const SdModel *m, int line, int col, const int *adj,
+                       int nadj)
 {
-    SdSyntax syntax = c->m->vensim ? SD_SYNTAX_VENSIM : SD_SYNTAX_XMILE;
+    return (SdSrcLoc){m->file, m->src, m->src_len, line, col, adj, nadj};
+}
+
+/* Creates the compiled variables: the four specials, then every model
+ * variable, an arrayed one as one variable per element (row-major, in
+ * consecutive slots). */
+static bool make_vars(Ctx *c)
+{
     static const char *special[] = {"time", "dt", "starttime", "stoptime"};
     for (int i = 0; i < SD_SLOT_FIRST; i++) {
         CVar s = {0};
@@ -1239,52 +1339,132 @@ static bool setup_vars(Ctx *c)
         add_var(c, s);
     }
     const SdModel *m = c->m;
-    bool ok = true;
     for (int i = 0; i < m->nvars; i++) {
         const SdVar *sv = &m->vars[i];
-        CVar v = {0};
-        v.name = sv->name;
-        v.ident = sv->ident;
-        v.kind = sv->kind;
-        v.src = i;
-        v.text = sv->eqn;
-        v.loc = (SdSrcLoc){m->file, m->src,  m->src_len, sv->line,
-                           sv->col, sv->adj, sv->nadj};
-        v.hidden = sv->hidden;
-        v.scope = sv->scope;
-        if (sv->kind == SD_STOCK && sv->rate) {
-            v.rate_text = sv->rate;
-            v.rate_loc =
-                (SdSrcLoc){m->file,      m->src, m->src_len, sv->rate_line,
-                           sv->rate_col, NULL,   0};
+        SdArrVar *av = &c->ar.vars[i];
+        av->first = c->v.len;
+        int vgraph = sv->gf ? add_graph(c, sv->gf) : -1;
+        int *dgraph = NULL; /* per equation: its graph, added once */
+        if (sv->neqns) {
+            dgraph = arena_alloc(&c->a, sizeof(int) * (size_t)sv->neqns);
+            if (!dgraph)
+                return false;
+            for (int j = 0; j < sv->neqns; j++)
+                dgraph[j] = -2;
         }
-        v.nonneg = sv->non_negative;
-        v.graph = sv->gf ? add_graph(c, sv->gf) : -1;
-        int idx = add_var(c, v);
-        if (idx < 0)
-            return false;
-        thash_put(&c->names, c->v.items[idx].ident, idx);
-    }
-    /* Parse every equation; report all parse errors, not only the first. */
-    for (int i = SD_SLOT_FIRST; i < c->v.len; i++) {
-        CVar *v = &c->v.items[i];
-        if (!v->text)
-            continue;
-        SdExpr *e;
-        if (sd_parse_expr_as(&c->a, v->text, &v->loc, syntax, &e, c->d) !=
-            T_OK) {
-            ok = false;
-            continue;
-        }
-        v = &c->v.items[i];
-        v->init = e;
-        if (v->rate_text) {
-            if (sd_parse_expr_as(&c->a, v->rate_text, &v->rate_loc, syntax, &e,
-                                 c->d) != T_OK) {
-                ok = false;
-                continue;
+        for (int k = 0; k < av->n; k++) {
+            CVar v = {0};
+            int def = av->def[k];
+            v.name =
+                av->ndims ? sd_arr_elem_name(&c->ar, i, k, false) : sv->name;
+            v.ident =
+                av->ndims ? sd_arr_elem_name(&c->ar, i, k, true) : sv->ident;
+            v.kind = sv->kind;
+            v.src = i;
+            v.elem = k;
+            v.hidden = sv->hidden;
+            v.scope = sv->scope;
+            v.nonneg = sv->non_negative;
+            v.graph = -1;
+            if (def >= 0) {
+                const SdEqn *q = &sv->eqns[def];
+                v.text = q->eqn;
+                v.loc = loc_of(m, q->line, q->col, q->adj, q->nadj);
+                if (q->rate) {
+                    v.rate_text = q->rate;
+                    v.rate_loc = loc_of(m, q->rate_line, q->rate_col, NULL, 0);
+                }
+                if (q->gf && dgraph[def] == -2)
+                    dgraph[def] = add_graph(c, q->gf);
+                v.graph = q->gf ? dgraph[def] : vgraph;
+                if (q->nvals) {
+                    v.has_val = true;
+                    v.val = q->vals[av->val[k]];
+                    v.text = NULL;
+                }
+            } else if (def == -1) {
+                v.text = sv->eqn;
+                v.loc = loc_of(m, sv->line, sv->col, sv->adj, sv->nadj);
+                if (sv->kind == SD_STOCK && sv->rate) {
+                    v.rate_text = sv->rate;
+                    v.rate_loc =
+                        loc_of(m, sv->rate_line, sv->rate_col, NULL, 0);
+                }
+                v.graph = vgraph;
+            } else {
+                v.undefined = true;
             }
-            c->v.items[i].rate = e;
+            int idx = add_var(c, v);
+            if (idx < 0)
+                return false;
+            thash_put(&c->names, c->v.items[idx].ident, idx);
+        }
+    }
+    return true;
+}
+
+static bool setup_vars(Ctx *c)
+{
+    SdSyntax syntax = c->m->vensim ? SD_SYNTAX_VENSIM : SD_SYNTAX_XMILE;
+    const SdModel *m = c->m;
+    if (sd_arr_init(&c->ar, m, &c->a, c->d) != T_OK || !make_vars(c))
+        return false;
+    bool ok = true;
+    /* Parse every equation once (an array's equation serves all the
+     * elements it defines); report all parse errors, not only the first;
+     * then instantiate it for each element. */
+    for (int i = 0; i < m->nvars; i++) {
+        const SdArrVar *av = &c->ar.vars[i];
+        const char *last_text = NULL, *last_rate = NULL;
+        SdExpr *tree = NULL, *rtree = NULL;
+        bool failed = false, rfailed = false;
+        for (int k = 0; k < av->n; k++) {
+            int ci = av->first + k;
+            CVar *v = &c->v.items[ci];
+            if (v->has_val) {
+                SdExpr *n = mk_num(c, v->val);
+                if (!n)
+                    return false;
+                n->off = 0;
+                v->init = n;
+            }
+            if (v->text && v->text != last_text) {
+                last_text = v->text;
+                failed = sd_parse_expr_as(&c->a, v->text, &v->loc, syntax,
+                                          &tree, c->d) != T_OK;
+                v = &c->v.items[ci];
+            }
+            if (v->rate_text && v->rate_text != last_rate) {
+                last_rate = v->rate_text;
+                rfailed = sd_parse_expr_as(&c->a, v->rate_text, &v->rate_loc,
+                                           syntax, &rtree, c->d) != T_OK;
+                v = &c->v.items[ci];
+            }
+            if (v->text) {
+                SdExpr *e = failed ? NULL
+                                   : sd_arr_instantiate(&c->ar, i, k, tree,
+                                                        &v->loc, v->text);
+                v = &c->v.items[ci];
+                if (!e) {
+                    failed = true; /* one message per equation */
+                    ok = false;
+                } else {
+                    v->init = e;
+                }
+            }
+            if (v->rate_text) {
+                SdExpr *e =
+                    rfailed ? NULL
+                            : sd_arr_instantiate(&c->ar, i, k, rtree,
+                                                 &v->rate_loc, v->rate_text);
+                v = &c->v.items[ci];
+                if (!e) {
+                    rfailed = true;
+                    ok = false;
+                } else {
+                    v->rate = e;
+                }
+            }
         }
     }
     return ok;
@@ -1294,15 +1474,18 @@ static bool lower_all(Ctx *c)
 {
     bool ok = true;
     int nuser = c->v.len;
+    const char *bad_text = NULL; /* an array's equation that failed */
     for (int i = SD_SLOT_FIRST; i < nuser; i++) {
         CVar *v = &c->v.items[i];
         if (!v->init)
             continue;
         c->cur = i;
-        SdExpr *e = lower(c, v->init);
+        /* The elements an equation defines fail alike: one message. */
+        SdExpr *e = v->text && v->text == bad_text ? NULL : lower(c, v->init);
         v = &c->v.items[i];
         if (!e) {
             ok = false;
+            bad_text = v->text;
             v->init = NULL;
             continue;
         }
@@ -1352,7 +1535,19 @@ static bool lower_all(Ctx *c)
             const char *fname =
                 in ? sv->inflows[k] : sv->outflows[k - sv->n_inflows];
             char *id = sd_canon_name(&c->a, fname, strlen(fname));
-            int f = id ? find_var(c, id) : -1;
+            /* The flow's element for this element of the stock (or the
+             * flow itself), in the stock's scope. */
+            SdSrcLoc at = loc_of(c->m, sv->decl_line, 1, NULL, 0);
+            int errs = c->d->errors;
+            SdExpr *fr =
+                id ? sd_arr_ref(&c->ar, v->src, v->elem, fname, &at) : NULL;
+            if (!fr && c->d->errors > errs) {
+                ok = false;
+                continue;
+            }
+            int f = fr && fr->kind == SD_E_VAR && (fr->flags & SD_EF_RESOLVED)
+                        ? fr->ref
+                        : -1;
             if (f < 0 || c->v.items[f].kind == SD_STOCK) {
                 const char *s = id ? suggest_var(c, id) : NULL;
                 diags_add(c->d, DIAG_ERROR, c->m->file, sv->decl_line, 0, NULL,
@@ -1565,12 +1760,21 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
         s++;
     }
     p->ndelays = c.delays.len;
-    p->out_slot = malloc(sizeof(int) * (size_t)(m->nvars + 1));
-    p->out_name = calloc((size_t)m->nvars + 1, sizeof(char *));
+    p->naops = c.aops.len;
+    p->aops = malloc(sizeof(SdAop) * (size_t)(c.aops.len + 1));
+    if (p->aops && c.aops.len)
+        memcpy(p->aops, c.aops.items, sizeof(SdAop) * (size_t)c.aops.len);
+    p->nxrefs = c.xrefs.len;
+    p->xrefs = malloc(sizeof(SdXref) * (size_t)(c.xrefs.len + 1));
+    if (p->xrefs && c.xrefs.len)
+        memcpy(p->xrefs, c.xrefs.items, sizeof(SdXref) * (size_t)c.xrefs.len);
+    p->aop_scratch = c.aop_scratch;
+    p->out_slot = malloc(sizeof(int) * (size_t)(c.v.len + 1));
+    p->out_name = calloc((size_t)c.v.len + 1, sizeof(char *));
     for (int i = SD_SLOT_FIRST; p->out_slot && p->out_name && i < c.v.len;
          i++) {
         const CVar *v = &c.v.items[i];
-        if (v->hidden || (!v->init && v->graph >= 0))
+        if (v->hidden || v->undefined || (!v->init && v->graph >= 0))
             continue; /* bare graphical functions have no value */
         p->out_slot[p->nout] = v->slot;
         p->out_name[p->nout] = strdup(v->name);
@@ -1586,7 +1790,8 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
                   "the model is too large to compile");
     else if (!p->init_code || !p->flow_code || !p->post_code || !p->consts ||
              !p->graphs || !p->stock_slot || !p->rate_slot ||
-             !p->stock_nonneg || !p->out_slot || !p->out_name) {
+             !p->stock_nonneg || !p->out_slot || !p->out_name || !p->aops ||
+             !p->xrefs) {
         diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL, "out of memory");
     }
 done:
@@ -1598,6 +1803,9 @@ done:
     vec_free(&c.code);
     vec_free(&c.order);
     vec_free(&c.path);
+    vec_free(&c.aops);
+    vec_free(&c.xrefs);
+    sd_arr_free(&c.ar);
     arena_free(&c.a);
     if (d->errors > errors || !p) {
         sd_program_free(p);
@@ -1633,6 +1841,8 @@ void sd_program_free(SdProgram *p)
     for (int i = 0; p->out_name && i < p->nout; i++)
         free(p->out_name[i]);
     free(p->out_name);
+    free(p->aops);
+    free(p->xrefs);
     free(p);
 }
 
@@ -1643,10 +1853,10 @@ int sd_program_nvars(const SdProgram *p)
 
 int sd_program_find(const SdProgram *p, const char *name)
 {
-    char *id = sd_canon_name(NULL, name, strlen(name));
+    char *id = sd_canon_ref(NULL, name);
     int found = -1;
     for (int i = 0; id && i < p->nout && found < 0; i++) {
-        char *c = sd_canon_name(NULL, p->out_name[i], strlen(p->out_name[i]));
+        char *c = sd_canon_ref(NULL, p->out_name[i]);
         if (c && !strcmp(c, id))
             found = i;
         free(c);

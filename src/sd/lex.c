@@ -184,9 +184,17 @@ SdTok sd_lex_next(SdLexer *lx)
         return set(lx, TK_NAME, end);
     }
     if (name_start(c)) {
+        /* A dot joins names: `hares.area` names a module's variable and
+         * `Dim.elem` an element of a dimension. */
         size_t q = p;
-        while (q < n && name_char((unsigned char)s[q]))
-            q++;
+        for (;;) {
+            while (q < n && name_char((unsigned char)s[q]))
+                q++;
+            if (q + 1 < n && s[q] == '.' && name_start((unsigned char)s[q + 1]))
+                q++;
+            else
+                break;
+        }
         return set(lx, keyword(s + p, q - p), q);
     }
     if (c == ':' && lx->vensim && colon_word(lx, p) != TK_ERROR)
@@ -224,7 +232,17 @@ SdTok sd_lex_next(SdLexer *lx)
     case '>':
         return c2 == '=' ? set(lx, TK_GE, p + 2) : set(lx, TK_GT, p + 1);
     case '!':
-        return c2 == '=' ? set(lx, TK_NE, p + 2) : set(lx, TK_NOT, p + 1);
+        if (c2 == '=')
+            return set(lx, TK_NE, p + 2);
+        return set(lx, lx->vensim ? TK_BANG : TK_NOT, p + 1);
+    case '@':
+        return set(lx, TK_AT, p + 1);
+    case ':':
+        return set(lx, TK_COLON, p + 1);
+    case '\'':
+        if (!lx->vensim)
+            return set(lx, TK_QUOTE, p + 1);
+        break;
     case '&':
         if (c2 == '&')
             return set(lx, TK_AND, p + 2);
@@ -268,6 +286,10 @@ const char *sd_tok_name(SdTok t)
                                   "'if'",
                                   "'then'",
                                   "'else'",
+                                  "'!'",
+                                  "'@'",
+                                  "':'",
+                                  "\"'\"",
                                   "invalid token"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }

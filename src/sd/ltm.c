@@ -132,9 +132,10 @@ int sd_ltm(SdProgram *p, const SdRunOpts *o, int nloops,
     l.loop_link = calloc((size_t)nloops + 1, sizeof(int *));
     l.out = calloc(1, sizeof(SdLtm));
     double *stack = malloc(sizeof(double) * (size_t)(p->max_stack + 1));
+    double *scratch = calloc((size_t)p->aop_scratch + 1, sizeof(double));
     int rc = T_OK;
     if (!l.prev || !l.value_slot || !l.lfrom || !l.lto || !l.lscore ||
-        !l.loop_link || !l.out || !stack) {
+        !l.loop_link || !l.out || !stack || !scratch) {
         rc = T_EINTERNAL;
         goto done;
     }
@@ -180,7 +181,10 @@ int sd_ltm(SdProgram *p, const SdRunOpts *o, int nloops,
                   .graphs = p->graphs,
                   .stack = stack,
                   .start = p->start,
-                  .dt = p->dt};
+                  .dt = p->dt,
+                  .aops = p->aops,
+                  .xrefs = p->xrefs,
+                  .scratch = scratch};
     double steps = floor((p->stop - p->start) / p->dt + 1e-6);
     l.every = sd_save_every(p, steps > 0 && steps < 1e15 ? (long)steps : 0);
     SdRunOpts ro = o ? *o : (SdRunOpts){0};
@@ -204,6 +208,7 @@ done:
     free(l.lto);
     free(l.lscore);
     free(stack);
+    free(scratch);
     if (rc) {
         sd_ltm_free(l.out);
         if (rc == T_EINTERNAL)

@@ -21,6 +21,7 @@
 #define MDL_MAX_ARGS 64         /* arguments of INTEG, WITH LOOKUP, macros */
 #define MDL_MAX_POINTS 100000   /* points in one lookup table */
 #define MDL_EVAL_DEPTH 8        /* control variables referring to others */
+#define DIM_MAX 1000000         /* elements of one subscript range */
 
 typedef struct Span {
     size_t a, b; /* byte range [a, b) of the text */
@@ -35,6 +36,22 @@ typedef struct Macro {
     size_t off;          /* where `:MACRO:` is, for messages */
 } Macro;
 
+typedef VEC(const char *) NameList;
+
+/* A subscript range as written; resolved once every range is read. */
+typedef struct XRange {
+    const char *name;             /* as written */
+    const char *ident;            /* canonical */
+    NameList items;               /* elements or other ranges, as written */
+    const char *alias_of;         /* `a <-> b`: b's ident */
+    NameList maps;                /* ranges mapped to (canonical) */
+    VEC(const char **) map_elems; /* per mapping: listed elements, or NULL */
+    VEC(int) map_n;               /* per mapping: how many listed */
+    size_t at;                    /* where it is defined */
+} XRange;
+
+typedef VEC(XRange) RangeList;
+
 typedef struct Reader {
     SdModel *m;        /* what we fill */
     TDiags *d;         /* where errors go */
@@ -45,6 +62,7 @@ typedef struct Reader {
     VEC(SdVar) tmpl;   /* the equations inside macros */
     int in_macro;      /* index of the macro being read, or -1 */
     int instances;     /* macro calls expanded */
+    RangeList ranges;  /* subscript ranges as written */
 } Reader;
 
 /* ---- places and messages ---------------------------------------------- */
@@ -422,12 +440,15 @@ static SdGraph *parse_table(Reader *r, size_t a, size_t b, const char *of)
         err_at(r, a, "lookup table of '%s' has no points", of);
         t.failed = true;
     }
+    /* Vensim sorts a table's points by x (a stable insertion sort: tables
+     * are short and mostly in order already). */
     for (int i = 1; !t.failed && i < xs.len; i++)
-        if (xs.items[i] < xs.items[i - 1]) {
-            err_at(r, a,
-                   "lookup table of '%s': x values must ascend (%g after %g)",
-                   of, xs.items[i], xs.items[i - 1]);
-            t.failed = true;
+        for (int j = i; j > 0 && xs.items[j] < xs.items[j - 1]; j--) {
+            double tx = xs.items[j], ty = ys.items[j];
+            xs.items[j] = xs.items[j - 1];
+            ys.items[j] = ys.items[j - 1];
+            xs.items[j - 1] = tx;
+            ys.items[j - 1] = ty;
         }
     if (!t.failed) {
         g = arena_alloc(&r->m->arena, sizeof *g);
@@ -458,17 +479,17 @@ static const char *unsupported(const char *ident)
         const char *prefix; /* canonical name, or its start with '*' */
         const char *why;
     } list[] = {
+        {"get_time_value", NULL}, /* supported: the model's own time */
         {"get_*", "reads data from a spreadsheet or CSV file"},
-        {"vector_*", "works on arrays"},
-        {"allocate_*", "works on arrays"},
-        {"elmcount", "works on arrays"},
-        {"sum", "works on arrays"},
-        {"prod", "works on arrays"},
-        {"vmin", "works on arrays"},
-        {"vmax", "works on arrays"},
-        {"tabbed_array", "works on arrays"},
-        {"invert_matrix", "works on arrays"},
-        {"random_*", "draws from Vensim's own random number generator"},
+        {"lookup_invert", "is a lookup function not written yet"},
+        {"lookup_area", "is a lookup function not written yet"},
+        {"lookup_extrapolate", "is a lookup function not written yet"},
+        {"lookup_forward", "is a lookup function not written yet"},
+        {"lookup_backward", "is a lookup function not written yet"},
+        {"vector_lookup", "is a vector function not written yet"},
+        {"find_market_price", "is an allocation function not written yet"},
+        {"random_*", "draws from Vensim's own random number generator, "
+                     "whose numbers no other engine reproduces"},
         {"a_function_of", "is a placeholder Vensim writes for an unfinished "
                           "equation"},
     };
@@ -500,8 +521,11 @@ static bool check_calls(Reader *r, size_t a, size_t b)
             char *id = sd_canon_name(&r->m->arena, r->s + a + ps, pe - ps);
             const char *why = id ? unsupported(id) : NULL;
             if (why) {
-                err_at(r, a + ps, "'%.*s' is not supported yet (it %s)",
-                       (int)(pe - ps), r->s + a + ps, why);
+                /* random numbers are refused for good, the rest for now */
+                bool never =
+                    !strncmp(id, "random_", 7) || !strcmp(id, "a_function_of");
+                err_at(r, a + ps, "'%.*s' is not supported%s (it %s)",
+                       (int)(pe - ps), r->s + a + ps, never ? "" : " yet", why);
                 ok = false;
             }
         }
@@ -558,11 +582,149 @@ static void set_doc(Reader *r, SdVar *v, Span units, Span doc)
     v->doc = text_of(r, (Span){doc.a, e});
 }
 
-/* lhs = rhs: a stock (INTEG), an auxiliary with a lookup (WITH LOOKUP) or
- * a plain auxiliary. */
-static void define(Reader *r, Span name, Span rhs, Span units, Span doc)
+/* ---- subscripts --------------------------------------------------------- */
+
+/* The subscripts of a left-hand side, `x[a, b] :EXCEPT: [c, d]`. */
+typedef struct Lhs {
+    const char **subs;   /* canonical, one per position */
+    int nsubs;           /* how many */
+    const char **except; /* :EXCEPT: lists, nexcept * nsubs */
+    int nexcept;         /* how many lists */
+    size_t at;           /* where the '[' is */
+} Lhs;
+
+/* list ::= '[' NAME { ',' NAME } ']' at byte p; the names (canonical) go
+ * to out, and the offset after ']' is returned, or 0 after a message. */
+static size_t sub_list(Reader *r, size_t p, size_t end, const char *of,
+                       NameList *out)
 {
-    bool in_macro = r->in_macro >= 0;
+    SdLexer lx;
+    lex_at(r, &lx, p, end);
+    if (sd_lex_next(&lx) != TK_LBRACK) {
+        err_at(r, p + lx.start, "expected '[' and subscripts of '%s'", of);
+        return 0;
+    }
+    for (;;) {
+        SdTok t = sd_lex_next(&lx);
+        if (t != TK_NAME) {
+            err_at(r, p + lx.start, "expected a subscript of '%s'%s", of,
+                   t == TK_NUM ? " (a range's element or name, not a number)"
+                               : "");
+            return 0;
+        }
+        const char *id =
+            sd_canon_name(&r->m->arena, r->s + p + lx.start, lx.end - lx.start);
+        if (!id || vec_push(out, id))
+            return 0;
+        t = sd_lex_next(&lx);
+        if (t == TK_RBRACK)
+            return p + lx.end;
+        if (t != TK_COMMA) {
+            err_at(r, p + lx.start,
+                   "expected ',' or ']' in the subscripts of "
+                   "'%s'",
+                   of);
+            return 0;
+        }
+    }
+}
+
+/* Reads `[subs] [:EXCEPT: [subs] {, [subs]}]` from p; returns the offset
+ * after it, or 0 after a message. */
+static size_t read_lhs(Reader *r, size_t p, size_t end, const char *of,
+                       Lhs *lhs)
+{
+    NameList subs = {0};
+    NameList ex = {0};
+    size_t q = sub_list(r, p, end, of, &subs);
+    lhs->at = p;
+    if (q) {
+        lhs->nsubs = subs.len;
+        q = skip_blank(r, q, end);
+        if (q < end && starts_ci(r->s + q, end - q, ":EXCEPT:")) {
+            q += strlen(":EXCEPT:");
+            for (;;) {
+                int before = ex.len;
+                q = skip_blank(r, q, end);
+                size_t at = q;
+                q = sub_list(r, q, end, of, &ex);
+                if (!q)
+                    break;
+                if (ex.len - before != subs.len) {
+                    err_at(r, at, ":EXCEPT: lists of '%s' need %d subscripts",
+                           of, subs.len);
+                    q = 0;
+                    break;
+                }
+                lhs->nexcept++;
+                size_t c = skip_blank(r, q, end);
+                if (c < end && r->s[c] == ',') {
+                    q = c + 1;
+                    continue;
+                }
+                break;
+            }
+        }
+    }
+    if (q) {
+        lhs->subs =
+            arena_alloc(&r->m->arena, sizeof(char *) * (size_t)(subs.len + 1));
+        lhs->except =
+            arena_alloc(&r->m->arena, sizeof(char *) * (size_t)(ex.len + 1));
+        if (!lhs->subs || !lhs->except)
+            q = 0;
+        else {
+            memcpy(lhs->subs, subs.items, sizeof(char *) * (size_t)subs.len);
+            if (ex.len)
+                memcpy(lhs->except, ex.items, sizeof(char *) * (size_t)ex.len);
+        }
+    }
+    vec_free(&subs);
+    vec_free(&ex);
+    return q;
+}
+
+/* A new variable; a subscripted one holds its equation in eqns[0] (the
+ * equations of one variable are merged once the file is read). */
+static SdVar *lhs_var(Reader *r, Span name, const Lhs *lhs, SdEqn **eq)
+{
+    *eq = NULL;
+    if (lhs && r->in_macro >= 0) {
+        err_at(r, lhs->at, "subscripts inside a macro are not supported");
+        return NULL;
+    }
+    SdEqn *q = NULL;
+    if (lhs) {
+        q = arena_alloc(&r->m->arena, sizeof *q);
+        if (!q)
+            return NULL;
+        q->subs = lhs->subs;
+        q->nsubs = lhs->nsubs;
+        q->except = lhs->except;
+        q->nexcept = lhs->nexcept;
+        where(r, lhs->at, &q->decl_line, &q->decl_col);
+    }
+    SdVar *v = new_var(r, r->in_macro >= 0);
+    if (!v)
+        return NULL;
+    v->name = display_name(r, name.a, name.b);
+    v->ident = sd_canon_name(&r->m->arena, r->s + name.a, name.b - name.a);
+    int col;
+    where(r, name.a, &v->decl_line, &col);
+    if (q) {
+        v->eqns = q;
+        v->neqns = 1;
+    }
+    *eq = q;
+    return v;
+}
+
+/* lhs = rhs: a stock (INTEG), an auxiliary with a lookup (WITH LOOKUP), a
+ * list of numbers for the elements (or a TABBED ARRAY), or a plain
+ * auxiliary. */
+static void define(Reader *r, Span name, const Lhs *lhs, Span rhs, Span units,
+                   Span doc)
+{
     const char *disp = display_name(r, name.a, name.b);
     rhs.a = skip_blank(r, rhs.a, rhs.b);
     rhs.b = trim_end(r, rhs.a, rhs.b);
@@ -576,6 +738,8 @@ static void define(Reader *r, Span name, Span rhs, Span units, Span doc)
     SdKind kind = SD_AUX;
     SdGraph *gf = NULL;
     Span eqn = rhs, rate = {0, 0};
+    double *vals = NULL;
+    int nvals = 0;
     int n = whole_call(r, rhs.a, rhs.b, "integ", args);
     if (n == -2)
         return;
@@ -605,43 +769,246 @@ static void define(Reader *r, Span name, Span rhs, Span units, Span doc)
         eqn = args[0];
     } else if (n == -2) {
         return;
+    } else if ((n = whole_call(r, rhs.a, rhs.b, "tabbed_array", args)) != -1) {
+        if (n == -2)
+            return;
+        const char *t = n == 1 ? arena_strndup(&r->m->arena, r->s + args[0].a,
+                                               args[0].b - args[0].a)
+                               : NULL;
+        nvals = t ? sd_number_list_ws(&r->m->arena, t, &vals) : -1;
+        if (!lhs || nvals < 1) {
+            err_at(r, rhs.a,
+                   "'TABBED ARRAY' takes numbers apart by spaces, for a "
+                   "subscripted variable");
+            return;
+        }
+    } else if (lhs) {
+        const char *t =
+            arena_strndup(&r->m->arena, r->s + rhs.a, rhs.b - rhs.a);
+        nvals = t ? sd_number_list(&r->m->arena, t, &vals) : -1;
+        if (nvals < 2)
+            nvals = 0; /* one number is an ordinary equation */
     }
-    SdVar *v = new_var(r, in_macro);
+    SdEqn *q;
+    SdVar *v = lhs_var(r, name, lhs, &q);
     if (!v)
         return;
     v->kind = kind;
-    v->name = disp;
-    v->ident = sd_canon_name(&r->m->arena, r->s + name.a, name.b - name.a);
-    int col;
-    where(r, name.a, &v->decl_line, &col);
-    v->gf = gf;
-    if (!set_eqn(r, &v->eqn, &v->line, &v->col, eqn))
+    set_doc(r, v, units, doc);
+    if (q && nvals > 0) {
+        q->vals = vals;
+        q->nvals = nvals;
+        where(r, rhs.a, &q->line, &q->col);
+        return;
+    }
+    const char **pe = q ? &q->eqn : &v->eqn;
+    int *pl = q ? &q->line : &v->line, *pc = q ? &q->col : &v->col;
+    if (q)
+        q->gf = gf;
+    else
+        v->gf = gf;
+    if (!set_eqn(r, pe, pl, pc, eqn))
         err_at(r, eqn.a, "'%s' has an empty %s", disp,
                kind == SD_STOCK ? "initial value" : "input");
     if (kind == SD_STOCK &&
-        !set_eqn(r, &v->rate, &v->rate_line, &v->rate_col, rate))
+        !set_eqn(r, q ? &q->rate : &v->rate, q ? &q->rate_line : &v->rate_line,
+                 q ? &q->rate_col : &v->rate_col, rate))
         err_at(r, rate.a, "stock '%s' has an empty rate", disp);
-    set_doc(r, v, units, doc);
 }
 
-/* name( table ): a lookup defined on its own, called like a function. */
-static void define_lookup(Reader *r, Span name, Span table, Span units,
-                          Span doc)
+/* name( table ): a lookup defined on its own, called like a function;
+ * name[subs]( table ) defines it for those elements. */
+static void define_lookup(Reader *r, Span name, const Lhs *lhs, Span table,
+                          Span units, Span doc)
 {
     const char *disp = display_name(r, name.a, name.b);
     SdGraph *gf = parse_table(r, table.a, table.b, disp);
     if (!gf)
         return;
-    SdVar *v = new_var(r, r->in_macro >= 0);
+    SdEqn *q;
+    SdVar *v = lhs_var(r, name, lhs, &q);
     if (!v)
         return;
     v->kind = SD_AUX;
-    v->name = disp;
-    v->ident = sd_canon_name(&r->m->arena, r->s + name.a, name.b - name.a);
-    int col;
-    where(r, name.a, &v->decl_line, &col);
-    v->gf = gf;
+    if (q)
+        q->gf = gf;
+    else
+        v->gf = gf;
     set_doc(r, v, units, doc);
+}
+
+/* item ::= NAME | NUMBER | '(' NAME '-' NAME ')' : adds the element(s). */
+static bool range_item(Reader *r, SdLexer *lx, size_t base, XRange *x)
+{
+    Arena *a = &r->m->arena;
+    SdTok t = lx->tok;
+    if (t == TK_NAME || t == TK_NUM) {
+        vec_push(&x->items, display_name(r, base + lx->start, base + lx->end));
+        sd_lex_next(lx);
+        return true;
+    }
+    if (t != TK_LP) {
+        err_at(r, base + lx->start, "expected an element of range '%s'",
+               x->name);
+        return false;
+    }
+    /* a numeric range: (a1-a5) */
+    SdTok t1 = sd_lex_next(lx);
+    size_t s1 = lx->start, e1 = lx->end;
+    SdTok tm = sd_lex_next(lx);
+    SdTok t2 = sd_lex_next(lx);
+    size_t s2 = lx->start, e2 = lx->end;
+    SdTok tr = sd_lex_next(lx);
+    if ((t1 != TK_NAME && t1 != TK_NUM) || tm != TK_MINUS ||
+        (t2 != TK_NAME && t2 != TK_NUM) || tr != TK_RP) {
+        err_at(r, base + s1,
+               "expected a numbered sequence like '(a1-a9)' "
+               "in range '%s'",
+               x->name);
+        return false;
+    }
+    const char *lo = r->s + base + s1, *hi = r->s + base + s2;
+    size_t nl = e1 - s1, nh = e2 - s2, dl = nl, dh = nh;
+    while (dl > 0 && lo[dl - 1] >= '0' && lo[dl - 1] <= '9')
+        dl--;
+    while (dh > 0 && hi[dh - 1] >= '0' && hi[dh - 1] <= '9')
+        dh--;
+    long from = 0, to = 0;
+    char buf[32];
+    bool ok = dl == dh && !memcmp(lo, hi, dl) && nl > dl && nh > dh &&
+              nl - dl < 10 && nh - dh < 10;
+    if (ok) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(nl - dl), lo + dl);
+        ok = str_to_int(buf, 0, 999999999, &from);
+        snprintf(buf, sizeof buf, "%.*s", (int)(nh - dh), hi + dh);
+        ok = ok && str_to_int(buf, 0, 999999999, &to);
+    }
+    if (!ok || to < from || to - from >= DIM_MAX) {
+        err_at(r, base + s1,
+               "'(%.*s-%.*s)' is not a numbered sequence (same prefix, "
+               "ascending numbers, at most %d)",
+               (int)nl, lo, (int)nh, hi, DIM_MAX);
+        return false;
+    }
+    int width = lo[dl] == '0' && nl - dl > 1 ? (int)(nl - dl) : 0;
+    for (long k = from; k <= to; k++)
+        vec_push(&x->items,
+                 arena_printf(a, "%.*s%0*ld", (int)dl, lo, width, k));
+    sd_lex_next(lx);
+    return true;
+}
+
+/* range ::= NAME ':' item { ',' item } [ '->' map { ',' map } ]
+ * map ::= NAME | '(' NAME ':' item { ',' item } ')' */
+static void define_range(Reader *r, Span name, size_t p, size_t end,
+                         RangeList *ranges)
+{
+    XRange x = {0};
+    x.name = display_name(r, name.a, name.b);
+    x.ident = sd_canon_name(&r->m->arena, r->s + name.a, name.b - name.a);
+    x.at = name.a;
+    SdLexer lx;
+    lex_at(r, &lx, p, end);
+    sd_lex_next(&lx);
+    if (lx.tok == TK_NAME) {
+        char *id =
+            sd_canon_name(&r->m->arena, r->s + p + lx.start, lx.end - lx.start);
+        if (id && !strncmp(id, "get_", 4)) {
+            err_at(r, p + lx.start,
+                   "range '%s' is read from a spreadsheet (%s), which is not "
+                   "supported yet",
+                   x.name, id);
+            return;
+        }
+    }
+    bool ok = true;
+    for (;;) {
+        if (!range_item(r, &lx, p, &x)) {
+            ok = false;
+            break;
+        }
+        if (lx.tok == TK_COMMA) {
+            sd_lex_next(&lx);
+            continue;
+        }
+        break;
+    }
+    if (ok && lx.tok == TK_MINUS) { /* -> mappings */
+        if (sd_lex_next(&lx) != TK_GT) {
+            err_at(r, p + lx.start, "expected '->' in range '%s'", x.name);
+            ok = false;
+        }
+        sd_lex_next(&lx);
+        while (ok) {
+            if (lx.tok == TK_NAME) {
+                vec_push(&x.maps,
+                         sd_canon_name(&r->m->arena, r->s + p + lx.start,
+                                       lx.end - lx.start));
+                vec_push(&x.map_elems, NULL);
+                vec_push(&x.map_n, 0);
+                sd_lex_next(&lx);
+            } else if (lx.tok == TK_LP && sd_lex_next(&lx) == TK_NAME) {
+                const char *to = sd_canon_name(
+                    &r->m->arena, r->s + p + lx.start, lx.end - lx.start);
+                XRange tmp = {.name = x.name};
+                if (sd_lex_next(&lx) != TK_COLON) {
+                    err_at(r, p + lx.start,
+                           "expected ':' in a mapping of "
+                           "range '%s'",
+                           x.name);
+                    ok = false;
+                    break;
+                }
+                sd_lex_next(&lx);
+                for (;;) {
+                    if (!range_item(r, &lx, p, &tmp)) {
+                        ok = false;
+                        break;
+                    }
+                    if (lx.tok != TK_COMMA)
+                        break;
+                    sd_lex_next(&lx);
+                }
+                if (ok && lx.tok != TK_RP) {
+                    err_at(r, p + lx.start,
+                           "expected ')' in a mapping of "
+                           "range '%s'",
+                           x.name);
+                    ok = false;
+                }
+                const char **el = arena_alloc(
+                    &r->m->arena, sizeof(char *) * (size_t)(tmp.items.len + 1));
+                for (int i = 0; el && i < tmp.items.len; i++)
+                    el[i] = sd_canon_name(&r->m->arena, tmp.items.items[i],
+                                          strlen(tmp.items.items[i]));
+                vec_push(&x.maps, to);
+                vec_push(&x.map_elems, el);
+                vec_push(&x.map_n, tmp.items.len);
+                vec_free(&tmp.items);
+                sd_lex_next(&lx);
+            } else {
+                err_at(r, p + lx.start,
+                       "expected a range after '->' in range "
+                       "'%s'",
+                       x.name);
+                ok = false;
+            }
+            if (!ok || lx.tok != TK_COMMA)
+                break;
+            sd_lex_next(&lx);
+        }
+    }
+    if (ok && lx.tok != TK_EOF) {
+        err_at(r, p + lx.start, "expected ',' or the end of range '%s'",
+               x.name);
+        ok = false;
+    }
+    if (!ok || vec_push(ranges, x)) {
+        vec_free(&x.items);
+        vec_free(&x.maps);
+        vec_free(&x.map_elems);
+        vec_free(&x.map_n);
+    }
 }
 
 /* One entry `equation ~ units ~ comment`: [a, b) is the equation part. */
@@ -672,30 +1039,64 @@ static void read_entry(Reader *r, Span eq, Span units, Span doc)
     snprintf(nm, sizeof nm, "%.*s", (int)(name.b - name.a), r->s + name.a);
     size_t p = skip_blank(r, name.b, b);
     const char *s = r->s;
+    Lhs lhs = {0};
+    bool sub = p < b && s[p] == '[';
+    if (sub) {
+        p = read_lhs(r, p, b, nm, &lhs);
+        if (!p)
+            return;
+        p = skip_blank(r, p, b);
+    }
+    /* Reality checks (`:THE CONDITION:`, `:TEST INPUT:`) are tests of the
+     * model, not part of it; data variables and equations are read from
+     * files Vensim is given at run time. */
+    static const char *const checks[] = {":THE CONDITION:", ":TEST INPUT:"};
+    static const char *const data[] = {
+        ":INTERPOLATE:", ":RAW:", ":HOLD BACKWARD:", ":LOOK FORWARD:"};
+    for (size_t i = 0; p < b && i < sizeof checks / sizeof checks[0]; i++)
+        if (starts_ci(s + p, b - p, checks[i]))
+            return;
+    for (size_t i = 0; p < b && i < sizeof data / sizeof data[0]; i++)
+        if (starts_ci(s + p, b - p, data[i])) {
+            err_at(r, p,
+                   "data variables are not supported yet ('%s' takes its "
+                   "values from a data file given to Vensim at run time)",
+                   nm);
+            return;
+        }
     if (p >= b) {
         err_at(r, name.a,
                "'%s' has no equation (data variables are not supported yet)",
                nm);
-    } else if (s[p] == '[') {
-        err_at(r, p, "arrays are not supported yet ('%s' is subscripted)", nm);
     } else if (s[p] == '(') {
-        define_lookup(r, name, (Span){p, b}, units, doc);
+        define_lookup(r, name, sub ? &lhs : NULL, (Span){p, b}, units, doc);
     } else if (s[p] == ':' && p + 1 < b && s[p + 1] == '=') {
         err_at(r, p, "data equations (':=') are not supported yet ('%s')", nm);
-    } else if (s[p] == ':') {
-        err_at(r, p,
-               "subscript ranges are not supported yet (arrays): '%s' is "
-               "a range",
-               nm);
-    } else if (s[p] == '<' && p + 2 < b && s[p + 1] == '-' && s[p + 2] == '>') {
-        err_at(r, p,
-               "subscript equivalences are not supported yet (arrays): '%s'",
-               nm);
+    } else if (s[p] == ':' && !sub) {
+        if (r->in_macro >= 0)
+            err_at(r, p, "subscript ranges inside a macro are not supported");
+        else
+            define_range(r, name, p + 1, b, &r->ranges);
+    } else if (s[p] == '<' && p + 2 < b && s[p + 1] == '-' && s[p + 2] == '>' &&
+               !sub) {
+        size_t q = skip_blank(r, p + 3, b);
+        SdLexer l2;
+        lex_at(r, &l2, q, b);
+        if (sd_lex_next(&l2) != TK_NAME || sd_lex_next(&l2) != TK_EOF) {
+            err_at(r, q, "expected a range name after '<->'");
+            return;
+        }
+        XRange x = {0};
+        x.name = display_name(r, name.a, name.b);
+        x.ident = sd_canon_name(&r->m->arena, s + name.a, name.b - name.a);
+        x.alias_of = sd_canon_name(&r->m->arena, s + q, trim_end(r, q, b) - q);
+        x.at = name.a;
+        vec_push(&r->ranges, x);
     } else if (s[p] == '=') {
         size_t q = p + 1;
         if (q < b && s[q] == '=')
             q++; /* `==`: a constant Vensim's user interface cannot change */
-        define(r, name, (Span){q, b}, units, doc);
+        define(r, name, sub ? &lhs : NULL, (Span){q, b}, units, doc);
     } else {
         err_at(r, p, "expected '=' after '%s', found '%c'", nm, s[p]);
     }
@@ -896,15 +1297,59 @@ static int find_macro(const Reader *r, const char *ident)
     return -1;
 }
 
-/* Expands the first macro call in the equation text *field of variable
- * vi: its arguments and the macro's equations become hidden variables in
- * a new scope, and the call becomes a reference to the scope's output.
- * Returns true when it expanded one (look again), false when there was
- * none or an error. */
-static bool expand_one(Reader *r, int vi, bool rate)
+/* The equation text a macro call is looked for in: variable vi's own
+ * equation (or INTEG rate) when eq < 0, else that of its equation eq. */
+static const char **field(Reader *r, int vi, int eq, bool rate, int **line,
+                          int **col)
 {
     SdVar *v = &r->m->vars[vi];
-    const char *text = rate ? v->rate : v->eqn;
+    if (eq < 0) {
+        *line = rate ? &v->rate_line : &v->line;
+        *col = rate ? &v->rate_col : &v->col;
+        return rate ? &v->rate : &v->eqn;
+    }
+    SdEqn *q = &v->eqns[eq];
+    *line = rate ? &q->rate_line : &q->line;
+    *col = rate ? &q->rate_col : &q->col;
+    return rate ? &q->rate : &q->eqn;
+}
+
+/* A macro called in an equation of part of an array works element by
+ * element: its variables get the caller's dimensions, defined for the same
+ * elements as the caller's equation. */
+static void make_arrayed(Reader *r, SdVar *nv, int vi, int eq)
+{
+    const SdVar *caller = &r->m->vars[vi];
+    SdEqn *q = arena_alloc(&r->m->arena, sizeof *q);
+    if (!q)
+        return;
+    *q = caller->eqns[eq];
+    q->eqn = nv->eqn;
+    q->line = nv->line;
+    q->col = nv->col;
+    q->rate = nv->rate;
+    q->rate_line = nv->rate_line;
+    q->rate_col = nv->rate_col;
+    q->gf = nv->gf;
+    q->vals = NULL;
+    q->nvals = 0;
+    nv->eqn = nv->rate = NULL;
+    nv->gf = NULL;
+    nv->eqns = q;
+    nv->neqns = 1;
+    nv->dims = caller->dims;
+    nv->ndims = caller->ndims;
+}
+
+/* Expands the first macro call in one equation text of variable vi (see
+ * field): its arguments and the macro's equations become hidden variables
+ * in a new scope, and the call becomes a reference to the scope's output.
+ * Returns true when it expanded one (look again), false when there was
+ * none or an error. */
+static bool expand_one(Reader *r, int vi, int eq, bool rate)
+{
+    int *pline, *pcol;
+    const char *text = *field(r, vi, eq, rate, &pline, &pcol);
     if (!text || !r->macros.len)
         return false;
     size_t len = strlen(text);
@@ -928,8 +1373,7 @@ static bool expand_one(Reader *r, int vi, bool rate)
         }
         prev = t;
     }
-    int line = rate ? v->rate_line : v->line;
-    int col = rate ? v->rate_col : v->col;
+    int line = *pline, col = *pcol;
     int cl = line, cc = col;
     advance_loc(text, call, &cl, &cc);
     const Macro *mc = &r->macros.items[mi];
@@ -954,8 +1398,8 @@ static bool expand_one(Reader *r, int vi, bool rate)
     int k = ++r->instances;
     Arena *ar = &r->m->arena;
     const char *scope = arena_printf(ar, "#%d", k);
-    const char *caller_scope = v->scope;
-    int decl = v->decl_line;
+    const char *caller_scope = r->m->vars[vi].scope;
+    int decl = r->m->vars[vi].decl_line;
     /* The arguments, computed in the caller's scope. */
     for (int i = 0; i < n; i++) {
         size_t a = args[i].a, b = args[i].b;
@@ -966,7 +1410,7 @@ static bool expand_one(Reader *r, int vi, bool rate)
         SdVar *pv = new_var(r, false);
         if (!pv)
             return false;
-        text = rate ? r->m->vars[vi].rate : r->m->vars[vi].eqn;
+        text = *field(r, vi, eq, rate, &pline, &pcol);
         pv->kind = SD_AUX;
         pv->name =
             arena_printf(ar, "%s in %s call %d", mc->params[i], mc->name, k);
@@ -981,6 +1425,8 @@ static bool expand_one(Reader *r, int vi, bool rate)
         if (!pv->eqn)
             err_lc(r, pv->line, pv->col, "argument %d of macro '%s' is empty",
                    i + 1, mc->name);
+        if (eq >= 0)
+            make_arrayed(r, pv, vi, eq);
     }
     /* The macro's own equations, in the new scope. */
     for (int i = 0; i < mc->n; i++) {
@@ -992,11 +1438,13 @@ static bool expand_one(Reader *r, int vi, bool rate)
         bv->ident = arena_printf(ar, "%s.%s", scope, bv->ident);
         bv->scope = scope;
         bv->hidden = true;
+        if (eq >= 0)
+            make_arrayed(r, bv, vi, eq);
     }
     /* The call becomes a quoted reference to the output, padded to the
      * call's length so later columns stay true. */
-    v = &r->m->vars[vi];
-    text = rate ? v->rate : v->eqn;
+    const char **slot = field(r, vi, eq, rate, &pline, &pcol);
+    text = *slot;
     char *ref = arena_printf(ar, "\"%s.%s\"", scope, mc->ident);
     size_t rl = ref ? strlen(ref) : 0, span = close - call;
     TBuf nb = {0};
@@ -1009,10 +1457,7 @@ static bool expand_one(Reader *r, int vi, bool rate)
     tbuf_free(&nb);
     if (!repl || !ref)
         return false;
-    if (rate)
-        v->rate = repl;
-    else
-        v->eqn = repl;
+    *slot = repl;
     return true;
 }
 
@@ -1021,10 +1466,328 @@ static void expand_macros(Reader *r)
     /* Variables added by an expansion are looked at in turn, so calls in
      * arguments and in macro bodies are expanded too. */
     for (int i = 0; i < r->m->nvars; i++) {
-        while (expand_one(r, i, false))
-            ;
-        while (expand_one(r, i, true))
-            ;
+        for (int eq = -1; eq < r->m->vars[i].neqns; eq++) {
+            while (expand_one(r, i, eq, false))
+                ;
+            while (expand_one(r, i, eq, true))
+                ;
+        }
+    }
+}
+
+/* ---- arrays: ranges, equations of a variable, its dimensions ------------ */
+
+typedef struct RangeState {
+    RangeList *ranges; /* as written */
+    THash index;       /* range ident -> index */
+    char *state;       /* per range: 0 not yet, 1 resolving, 2 done */
+    SdDim *dims;       /* the result, one per range */
+} RangeState;
+
+static bool resolve_range(Reader *r, RangeState *rs, int i, int depth)
+{
+    XRange *x = &rs->ranges->items[i];
+    SdDim *dm = &rs->dims[i];
+    Arena *a = &r->m->arena;
+    if (rs->state[i] == 2)
+        return dm->n > 0;
+    if (rs->state[i] == 1 || depth > 64) {
+        err_at(r, x->at, "range '%s' includes itself", x->name);
+        return false;
+    }
+    rs->state[i] = 1;
+    NameList el = {0};
+    bool ok = true;
+    int j;
+    if (x->alias_of) {
+        if (!thash_get(&rs->index, x->alias_of, &j) || j == i) {
+            err_at(r, x->at,
+                   "'%s' is an equivalent of '%s', which is not a "
+                   "range",
+                   x->name, x->alias_of);
+            ok = false;
+        } else if ((ok = resolve_range(r, rs, j, depth + 1))) {
+            for (int k = 0; k < rs->dims[j].n; k++)
+                vec_push(&el, rs->dims[j].elems[k]);
+        }
+    }
+    for (int k = 0; ok && k < x->items.len; k++) {
+        const char *it = x->items.items[k];
+        char *id = sd_canon_name(a, it, strlen(it));
+        if (id && thash_get(&rs->index, id, &j) && j != i) {
+            /* a range named in a range stands for its elements */
+            if (!(ok = resolve_range(r, rs, j, depth + 1)))
+                break;
+            for (int e = 0; e < rs->dims[j].n; e++)
+                vec_push(&el, rs->dims[j].elems[e]);
+        } else {
+            vec_push(&el, it);
+        }
+    }
+    if (ok && el.len > DIM_MAX) {
+        err_at(r, x->at, "range '%s' has more than %d elements", x->name,
+               DIM_MAX);
+        ok = false;
+    }
+    if (ok) {
+        dm->name = x->name;
+        dm->ident = x->ident;
+        dm->n = el.len;
+        dm->elems = arena_alloc(a, sizeof(char *) * (size_t)(el.len + 1));
+        dm->elem_ids = arena_alloc(a, sizeof(char *) * (size_t)(el.len + 1));
+        ok = dm->elems && dm->elem_ids;
+        THash seen = {0};
+        for (int k = 0; ok && k < el.len; k++) {
+            dm->elems[k] = el.items[k];
+            dm->elem_ids[k] =
+                sd_canon_name(a, el.items[k], strlen(el.items[k]));
+            if (thash_get(&seen, dm->elem_ids[k], &j)) {
+                err_at(r, x->at, "range '%s' lists element '%s' twice", x->name,
+                       el.items[k]);
+                ok = false;
+            } else {
+                thash_put(&seen, dm->elem_ids[k], k);
+            }
+        }
+        thash_free(&seen);
+        dm->alias_of = x->alias_of;
+        dm->nmaps = x->maps.len;
+        dm->map_to = arena_alloc(a, sizeof(char *) * (size_t)(x->maps.len + 1));
+        dm->map_elems =
+            arena_alloc(a, sizeof(char **) * (size_t)(x->maps.len + 1));
+        for (int k = 0; ok && dm->map_to && dm->map_elems && k < x->maps.len;
+             k++) {
+            dm->map_to[k] = x->maps.items[k];
+            dm->map_elems[k] = x->map_elems.items[k];
+            if (dm->map_elems[k] && x->map_n.items[k] != dm->n) {
+                err_at(r, x->at,
+                       "range '%s' has %d elements but its mapping to '%s' "
+                       "lists %d",
+                       x->name, dm->n, x->maps.items[k], x->map_n.items[k]);
+                ok = false;
+            }
+        }
+        where(r, x->at, &dm->line, &dm->col);
+    }
+    vec_free(&el);
+    if (!ok)
+        dm->n = 0;
+    rs->state[i] = 2;
+    return ok;
+}
+
+/* Every range with its elements final: ranges named inside others
+ * expanded, equivalents copied. */
+static void resolve_ranges(Reader *r)
+{
+    SdModel *m = r->m;
+    int n = r->ranges.len;
+    if (!n)
+        return;
+    RangeState rs = {&r->ranges,
+                     {0},
+                     calloc((size_t)n, 1),
+                     arena_alloc(&m->arena, sizeof(SdDim) * (size_t)n)};
+    if (!rs.state || !rs.dims) {
+        free(rs.state);
+        return;
+    }
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        int j;
+        if (thash_get(&rs.index, r->ranges.items[i].ident, &j)) {
+            err_at(r, r->ranges.items[i].at,
+                   "range '%s' is defined twice (first at line %d)",
+                   r->ranges.items[i].name, rs.dims[j].line);
+            ok = false;
+        } else {
+            thash_put(&rs.index, r->ranges.items[i].ident, i);
+            where(r, r->ranges.items[i].at, &rs.dims[i].line, &rs.dims[i].col);
+        }
+    }
+    for (int i = 0; ok && i < n; i++)
+        ok = resolve_range(r, &rs, i, 0);
+    if (ok) {
+        m->dims = rs.dims;
+        m->ndims = n;
+    }
+    thash_free(&rs.index);
+    free(rs.state);
+}
+
+/* The equations of one subscripted variable are separate entries in the
+ * file (`x[a] = 1`, `x[b] = 2`): they become one variable whose eqns are
+ * all of them, at the place of the first. */
+static void merge_arrays(Reader *r)
+{
+    SdModel *m = r->m;
+    THash first = {0};
+    VEC(SdVar) out = {0};
+    typedef VEC(SdEqn) EqnList;
+    VEC(EqnList) lists = {0}; /* per out variable */
+    for (int i = 0; i < m->nvars; i++) {
+        SdVar *v = &m->vars[i];
+        int j;
+        EqnList none = {0};
+        if (!thash_get(&first, v->ident, &j)) {
+            if (vec_push(&out, *v) || vec_push(&lists, none))
+                break;
+            thash_put(&first, v->ident, out.len - 1);
+            if (v->neqns)
+                vec_push(&lists.items[lists.len - 1], v->eqns[0]);
+            continue;
+        }
+        SdVar *o = &out.items[j];
+        if (!o->neqns || !v->neqns) {
+            if (!o->neqns && !v->neqns) {
+                vec_push(&out, *v); /* reported as a duplicate later */
+                vec_push(&lists, none);
+            } else {
+                err_lc(r, v->decl_line, v->neqns ? v->eqns[0].decl_col : 0,
+                       "'%s' is defined both with and without subscripts "
+                       "(first on line %d)",
+                       v->name, o->decl_line);
+            }
+            continue;
+        }
+        if (o->kind != v->kind) {
+            err_lc(r, v->decl_line, v->neqns ? v->eqns[0].decl_col : 0,
+                   "'%s' is a stock (INTEG) in one equation and not in "
+                   "another (line %d)",
+                   v->name, o->decl_line);
+            continue;
+        }
+        vec_push(&lists.items[j], v->eqns[0]);
+        if (!o->units)
+            o->units = v->units;
+        if (!o->doc)
+            o->doc = v->doc;
+    }
+    for (int j = 0; j < out.len && j < lists.len; j++) {
+        SdVar *o = &out.items[j];
+        EqnList *l = &lists.items[j];
+        if (o->neqns && l->len) {
+            o->eqns = arena_alloc(&m->arena, sizeof(SdEqn) * (size_t)l->len);
+            if (o->eqns)
+                memcpy(o->eqns, l->items, sizeof(SdEqn) * (size_t)l->len);
+            o->neqns = o->eqns ? l->len : 0;
+        }
+        vec_free(l);
+    }
+    vec_free(&lists);
+    thash_free(&first);
+    free(m->vars);
+    m->vars = out.items;
+    m->nvars = out.len;
+    m->cap = out.cap;
+}
+
+static int dim_index(const SdModel *m, const char *ident)
+{
+    for (int i = 0; i < m->ndims; i++)
+        if (!strcmp(m->dims[i].ident, ident))
+            return i;
+    return -1;
+}
+
+static bool dim_has(const SdDim *d, const char *id)
+{
+    for (int i = 0; i < d->n; i++)
+        if (!strcmp(d->elem_ids[i], id))
+            return true;
+    return false;
+}
+
+/* The dimensions of each subscripted variable: per position, the
+ * smallest range that holds every element its equations use there (a
+ * range named there counts as all its elements; when one such range holds
+ * exactly those elements, it is the one). */
+static void infer_dims(Reader *r)
+{
+    SdModel *m = r->m;
+    for (int i = 0; i < m->nvars; i++) {
+        SdVar *v = &m->vars[i];
+        if (!v->neqns)
+            continue;
+        int nd = v->eqns[0].nsubs;
+        bool ok = true;
+        for (int j = 1; j < v->neqns && ok; j++)
+            if (v->eqns[j].nsubs != nd) {
+                err_lc(r, v->eqns[j].decl_line, v->eqns[j].decl_col,
+                       "'%s' has %d subscripts here and %d on line %d", v->name,
+                       v->eqns[j].nsubs, nd, v->eqns[0].decl_line);
+                ok = false;
+            }
+        if (!ok)
+            continue;
+        v->dims = arena_alloc(&m->arena, sizeof(char *) * (size_t)(nd + 1));
+        v->ndims = nd;
+        v->dims_line = v->eqns[0].decl_line;
+        v->dims_col = v->eqns[0].decl_col;
+        if (!v->dims)
+            return;
+        for (int p = 0; p < nd && ok; p++) {
+            THash used = {0};
+            int nused = 0, named = -1;
+            for (int j = 0; j < v->neqns && ok; j++) {
+                const char *s = v->eqns[j].subs[p];
+                int d = dim_index(m, s);
+                if (d >= 0) {
+                    for (int k = 0; k < m->dims[d].n; k++) {
+                        int dummy;
+                        if (!thash_get(&used, m->dims[d].elem_ids[k], &dummy))
+                            thash_put(&used, m->dims[d].elem_ids[k], nused++);
+                    }
+                    if (named < 0)
+                        named = d;
+                    continue;
+                }
+                bool found = false;
+                for (int k = 0; k < m->ndims && !found; k++)
+                    found = dim_has(&m->dims[k], s);
+                if (!found) {
+                    err_lc(r, v->eqns[j].decl_line, v->eqns[j].decl_col,
+                           "'%s' is neither a range nor an element of one "
+                           "(subscript %d of '%s')",
+                           s, p + 1, v->name);
+                    ok = false;
+                    break;
+                }
+                int dummy;
+                if (!thash_get(&used, s, &dummy))
+                    thash_put(&used, s, nused++);
+            }
+            int best = -1;
+            bool exact = ok && named >= 0 && m->dims[named].n == nused;
+            if (exact)
+                best = named;
+            for (int d = 0; ok && !exact && d < m->ndims; d++) {
+                const SdDim *dm = &m->dims[d];
+                if (dm->n < nused)
+                    continue;
+                int have = 0;
+                for (int k = 0; k < dm->n; k++) {
+                    int dummy;
+                    have += thash_get(&used, dm->elem_ids[k], &dummy);
+                }
+                if (have == nused && (best < 0 || dm->n < m->dims[best].n))
+                    best = d;
+            }
+            thash_free(&used);
+            if (ok && best < 0) {
+                err_lc(r, v->eqns[0].decl_line, v->eqns[0].decl_col,
+                       "no range holds every element '%s' is defined for "
+                       "at subscript %d",
+                       v->name, p + 1);
+                ok = false;
+            }
+            if (ok)
+                v->dims[p] = m->dims[best].ident;
+        }
+        if (!ok) {
+            v->dims = NULL;
+            v->ndims = 0;
+        }
     }
 }
 
@@ -1438,6 +2201,12 @@ int sd_model_from_mdl(const char *text, size_t len, const char *file,
     }
     THash index = {0};
     if (d->errors == errors_before) {
+        resolve_ranges(&r);
+        merge_arrays(&r);
+        if (d->errors == errors_before)
+            infer_dims(&r);
+    }
+    if (d->errors == errors_before) {
         expand_macros(&r);
         for (int i = 0; i < m->nvars; i++) {
             int j;
@@ -1456,6 +2225,13 @@ int sd_model_from_mdl(const char *text, size_t len, const char *file,
     vec_free(&r.lines);
     vec_free(&r.macros);
     vec_free(&r.tmpl);
+    for (int i = 0; i < r.ranges.len; i++) {
+        vec_free(&r.ranges.items[i].items);
+        vec_free(&r.ranges.items[i].maps);
+        vec_free(&r.ranges.items[i].map_elems);
+        vec_free(&r.ranges.items[i].map_n);
+    }
+    vec_free(&r.ranges);
     if (d->errors > errors_before) {
         sd_model_free(m);
         return T_EINPUT;

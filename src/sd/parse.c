@@ -7,6 +7,7 @@
  */
 #include "sd_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,55 @@ char *sd_canon_name(Arena *a, const char *name, size_t len)
     char *res;
     if (a) {
         res = arena_strndup(a, s, out.len);
+        tbuf_free(&out);
+    } else {
+        res = out.data ? out.data : calloc(1, 1);
+    }
+    return res;
+}
+
+char *sd_canon_ref(Arena *a, const char *name)
+{
+    size_t n = strlen(name), lb = n;
+    bool q = false;
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == '"')
+            q = !q;
+        else if (name[i] == '\\' && i + 1 < n)
+            i++;
+        else if (!q && name[i] == '[') {
+            lb = i;
+            break;
+        }
+    }
+    size_t e = n;
+    while (e > lb && (name[e - 1] == ' ' || name[e - 1] == '"'))
+        e--;
+    if (lb == n || e <= lb + 1 || name[e - 1] != ']')
+        return sd_canon_name(a, name, n);
+    size_t b0 = 0;
+    while (b0 < lb && name[b0] == '"')
+        b0++;
+    TBuf out = {0};
+    char *base = sd_canon_name(NULL, name + b0, lb - b0);
+    tbuf_puts(&out, base ? base : "");
+    free(base);
+    tbuf_putc(&out, '[');
+    size_t from = lb + 1;
+    for (size_t i = lb + 1; i < e; i++) {
+        if (name[i] != ',' && i != e - 1)
+            continue;
+        char *el = sd_canon_name(NULL, name + from, i - from);
+        if (from > lb + 1)
+            tbuf_putc(&out, ',');
+        tbuf_puts(&out, el ? el : "");
+        free(el);
+        from = i + 1;
+    }
+    tbuf_putc(&out, ']');
+    char *res;
+    if (a) {
+        res = arena_strndup(a, tbuf_cstr(&out), out.len);
         tbuf_free(&out);
     } else {
         res = out.data ? out.data : calloc(1, 1);
@@ -285,8 +335,124 @@ static SdExpr *parse_call(Parser *p, SdExpr *fn)
     return finish(p, e);
 }
 
-/* primary ::= NUMBER | name [ call_args ] | '(' expr ')'
- *           | IF expr THEN expr ELSE expr */
+#define MAX_SUBS 32 /* subscripts of one reference */
+
+/* sub ::= '*' [ ':' NAME ] | '@' NUMBER | NAME '!' | expr [ ':' expr ] */
+static SdExpr *parse_sub(Parser *p)
+{
+    size_t off = p->lx.start;
+    if (p->lx.tok == TK_STAR) {
+        SdExpr *e = node(p, SD_E_VAR, off, 0);
+        if (!e)
+            return NULL;
+        e->flags = SD_EF_STAR;
+        e->name = e->text = "*";
+        advance(p);
+        if (p->lx.tok == TK_COLON) { /* `*:sub`: the elements of sub */
+            advance(p);
+            if (p->lx.tok != TK_NAME) {
+                expect_error(p, "a dimension name after '*:'");
+                return NULL;
+            }
+            size_t n = p->lx.end - p->lx.start;
+            e->text = arena_strndup(p->a, p->lx.text + p->lx.start, n);
+            e->name = sd_canon_name(p->a, p->lx.text + p->lx.start, n);
+            advance(p);
+        }
+        return finish(p, e);
+    }
+    if (p->lx.tok == TK_AT) {
+        advance(p);
+        if (p->lx.tok != TK_NUM) {
+            expect_error(p, "a dimension position after '@'");
+            return NULL;
+        }
+        if (!(p->lx.num >= 1 && p->lx.num <= SD_MAX_DIMS &&
+              p->lx.num == floor(p->lx.num))) {
+            expect_error(p, "a dimension position (a whole number 1 to 16) "
+                            "after '@'");
+            return NULL;
+        }
+        SdExpr *e = node(p, SD_E_NUM, off, 0);
+        if (!e)
+            return NULL;
+        e->num = p->lx.num;
+        e->flags = SD_EF_POS;
+        advance(p);
+        return finish(p, e);
+    }
+    SdExpr *e = parse_expr(p);
+    if (!e)
+        return NULL;
+    if (p->lx.tok == TK_BANG) { /* Vensim: every element of a range */
+        if (e->kind != SD_E_VAR || e->nsubs) {
+            error_at(p, p->lx.start, "%s",
+                     "'!' must follow the name of a subscript range");
+            return NULL;
+        }
+        e->flags |= SD_EF_BANG;
+        advance(p);
+        return e;
+    }
+    if (p->lx.tok == TK_COLON) { /* a range of elements: a:b */
+        size_t coff = p->lx.start;
+        advance(p);
+        SdExpr *hi = parse_expr(p);
+        if (!hi)
+            return NULL;
+        SdExpr *r = node(p, SD_E_CALL, coff, 2);
+        if (!r)
+            return NULL;
+        r->name = r->text = ":";
+        r->flags = SD_EF_RANGE;
+        r->args[0] = e;
+        r->args[1] = hi;
+        return finish(p, r);
+    }
+    return e;
+}
+
+/* subscripts ::= '[' sub { ',' sub } ']' */
+static bool parse_subscripts(Parser *p, SdExpr *e)
+{
+    SdExpr *subs[MAX_SUBS];
+    int n = 0;
+    advance(p); /* '[' */
+    for (;;) {
+        if (n == MAX_SUBS) {
+            error_at(p, p->lx.start, "%s", "too many subscripts (32 at most)");
+            return false;
+        }
+        SdExpr *x = parse_sub(p);
+        if (!x)
+            return false;
+        subs[n++] = x;
+        if (p->lx.tok == TK_COMMA) {
+            advance(p);
+            continue;
+        }
+        break;
+    }
+    if (p->lx.tok != TK_RBRACK) {
+        expect_error(p, "',' or ']' in the subscripts");
+        return false;
+    }
+    advance(p);
+    e->subs = arena_alloc(p->a, sizeof(SdExpr *) * (size_t)n);
+    if (!e->subs) {
+        error_at(p, (size_t)e->off, "%s", "out of memory");
+        return false;
+    }
+    memcpy(e->subs, subs, sizeof(SdExpr *) * (size_t)n);
+    e->nsubs = n;
+    for (int i = 0; i < n; i++)
+        if (subs[i]->height + 1 > e->height)
+            e->height = subs[i]->height + 1;
+    return true;
+}
+
+/* primary ::= NUMBER | name [ subscripts ] [ call_args ] [ "'" ]
+ *           | '(' expr ')' | IF expr THEN expr ELSE expr */
 static SdExpr *parse_primary(Parser *p)
 {
     size_t off = p->lx.start;
@@ -315,11 +481,34 @@ static SdExpr *parse_primary(Parser *p)
             return NULL;
         }
         advance(p);
-        if (p->lx.tok == TK_LP && !quoted)
-            return parse_call(p, e);
         if (p->lx.tok == TK_LBRACK) {
-            error_at(p, p->lx.start, "%s",
-                     "array subscripts are not supported yet");
+            if (++p->depth > MAX_DEPTH) {
+                error_at(p, p->lx.start, "%s", "equation nested too deeply");
+                return NULL;
+            }
+            bool ok = parse_subscripts(p, e);
+            p->depth--;
+            if (!ok)
+                return NULL;
+        }
+        if (p->lx.tok == TK_LP && !quoted) {
+            SdExpr *c = parse_call(p, e);
+            if (c && e->nsubs) { /* a subscripted lookup: f[d](x) */
+                c->subs = e->subs;
+                c->nsubs = e->nsubs;
+                c = finish(p, c);
+                if (c && e->height + 1 > c->height)
+                    c->height = e->height + 1;
+            }
+            e = c;
+        }
+        if (e && p->lx.tok == TK_QUOTE) { /* transposition: x' */
+            e->flags |= SD_EF_TRANSPOSE;
+            advance(p);
+        }
+        if (e && e->height > SD_MAX_HEIGHT) {
+            error_at(p, (size_t)e->off, "%s",
+                     "equation nested too deeply (more than 1000 levels)");
             return NULL;
         }
         return e;
@@ -407,11 +596,12 @@ static SdExpr *parse_power(Parser *p)
     return l;
 }
 
-/* unary ::= ( '-' | '+' | NOT ) unary | power     (-2^2 = -4) */
+/* unary ::= ( '-' | '+' | NOT ) unary | power     (-2^2 = -4)
+ * (Vensim's :NOT: is looser: see parse_not) */
 static SdExpr *parse_unary(Parser *p)
 {
     SdTok t = p->lx.tok;
-    if (t == TK_MINUS || t == TK_PLUS || t == TK_NOT) {
+    if (t == TK_MINUS || t == TK_PLUS || (t == TK_NOT && !p->lx.vensim)) {
         size_t off = p->lx.start;
         if (++p->depth > MAX_DEPTH) {
             error_at(p, off, "%s", "equation nested too deeply");
@@ -489,14 +679,35 @@ static SdExpr *parse_eq(Parser *p)
     return l;
 }
 
-/* and ::= eq { AND eq } */
+/* not ::= ':NOT:' not | eq      (Vensim: `:NOT: a = b` is NOT (a = b)) */
+static SdExpr *parse_not(Parser *p)
+{
+    if (p->lx.tok != TK_NOT || !p->lx.vensim)
+        return parse_eq(p);
+    size_t off = p->lx.start;
+    if (++p->depth > MAX_DEPTH) {
+        error_at(p, off, "%s", "equation nested too deeply");
+        return NULL;
+    }
+    advance(p);
+    SdExpr *x = parse_not(p);
+    p->depth--;
+    if (!x)
+        return NULL;
+    SdExpr *e = node(p, SD_E_NOT, off, 1);
+    if (e)
+        e->args[0] = x;
+    return finish(p, e);
+}
+
+/* and ::= not { AND not } */
 static SdExpr *parse_and(Parser *p)
 {
-    SdExpr *l = parse_eq(p);
+    SdExpr *l = parse_not(p);
     while (l && p->lx.tok == TK_AND) {
         size_t off = p->lx.start;
         advance(p);
-        l = binary(p, SD_OP_AND, off, l, parse_eq(p));
+        l = binary(p, SD_OP_AND, off, l, parse_not(p));
     }
     return l;
 }

@@ -38,6 +38,47 @@ typedef struct SdGraph {
     double *y;     /* n y values */
 } SdGraph;
 
+/* A dimension (XMILE `<dim>`, a Vensim subscript range). Every element
+ * list is final as read: a Vensim range that names other ranges or
+ * numeric sequences (`(a1-a5)`) holds their elements, and an equivalence
+ * (`b <-> a`) holds the elements of the range it copies. */
+typedef struct SdDim {
+    const char *name;        /* as written */
+    const char *ident;       /* canonical */
+    int n;                   /* number of elements (>= 1) */
+    const char **elems;      /* element names as written */
+    const char **elem_ids;   /* their canonical forms */
+    bool indexed;            /* XMILE `size=`: elements are 1..n */
+    const char *alias_of;    /* Vensim `<->`: ident of the range it copies */
+    int nmaps;               /* Vensim `->` mappings to other ranges */
+    const char **map_to;     /* ident of each range mapped to */
+    const char ***map_elems; /* per mapping: for each element of this
+                                range the ident of the element it maps to,
+                                or NULL for position by position */
+    int line, col;           /* where it is defined */
+} SdDim;
+
+/* One equation of part of an arrayed variable: XMILE `<element
+ * subscript="a, b">`, or a Vensim `x[d, e] :EXCEPT: [d1, e1] = ...`. */
+typedef struct SdEqn {
+    const char **subs;       /* canonical subscript per dimension: an element,
+                                a dimension or a Vensim subrange */
+    int nsubs;               /* how many (the variable's ndims) */
+    const char **except;     /* Vensim :EXCEPT: lists, nexcept * nsubs */
+    int nexcept;             /* how many lists */
+    const char *eqn;         /* equation text, or NULL (vals or a bare gf) */
+    int line, col;           /* where eqn starts in the file */
+    const int *adj;          /* as SdVar.adj, for eqn */
+    int nadj;                /* number of (offset, extra) pairs */
+    const char *rate;        /* a Vensim INTEG's rate, or NULL */
+    int rate_line, rate_col; /* where rate starts */
+    SdGraph *gf;             /* graphical function of these elements, or NULL */
+    const double *vals;      /* a list of numbers for the elements, in row-major
+                                order of the subscripts that are dimensions */
+    int nvals;               /* how many (0: eqn is an equation) */
+    int decl_line, decl_col; /* where the subscripts are, for messages */
+} SdEqn;
+
 typedef struct SdVar {
     const char *name;        /* display name: as written, `\n` read as space */
     const char *ident;       /* canonical: case-folded, spaces/_ runs as '_' */
@@ -65,6 +106,14 @@ typedef struct SdVar {
                                 NULL at the top level */
     bool hidden;             /* made by the reader (a macro's insides):
                                 computed but not reported */
+    const char **dims;       /* arrayed: canonical names of its dimensions,
+                                in order; NULL for a scalar */
+    int ndims;               /* how many */
+    int dims_line, dims_col; /* where they are named, for messages */
+    SdEqn *eqns;             /* arrayed: equations of parts of it, in file
+                                order; NULL when eqn (or vals) applies to
+                                every element */
+    int neqns;               /* how many */
 } SdVar;
 
 typedef enum { SD_EULER, SD_RK2, SD_RK4 } SdMethod;
@@ -110,6 +159,11 @@ typedef struct SdModel {
     bool vensim;            /* read from .mdl: Vensim syntax and builtins */
     SdView *views;          /* the sketch, or NULL */
     int nviews;             /* number of views */
+    SdDim *dims;            /* dimensions (array subscripts), in file order */
+    int ndims;              /* how many */
+    bool vensim_rules;      /* XMILE written from a .mdl (its <options> name
+                               the vensim namespace): Vensim's builtins and
+                               array rules in XMILE's syntax */
 } SdModel;
 
 /* Reads a model file (XMILE/.stmx/.itmx, or Vensim .mdl, by extension or
@@ -124,6 +178,9 @@ int sd_model_from_xmile(const char *text, size_t len, const char *file,
 int sd_model_from_mdl(const char *text, size_t len, const char *file,
                       SdModel **out, TDiags *d);
 void sd_model_free(SdModel *m);
+/* Writes m as XMILE 1.0 (xmile_write.c) that sd_model_from_xmile reads back
+ * to the same numbers. T_EINPUT when an equation does not parse. */
+int sd_model_to_xmile(const SdModel *m, TBuf *out, TDiags *d);
 /* Finds a variable by any spelling of its name, or NULL. */
 SdVar *sd_model_find(SdModel *m, const char *name);
 /* Replaces a variable's equation by a constant (the CLI's --set). */
@@ -133,6 +190,10 @@ int sd_model_set(SdModel *m, const char *name, double value, TDiags *d);
  * spaces, underscores and `\n` escapes turned into one '_', surrounding
  * quotes removed. Returned in a, or malloc'd when a is NULL. */
 char *sd_canon_name(Arena *a, const char *name, size_t len);
+/* sd_canon_name of a name that may end in subscripts, `Stock A[Entry 1,
+ * b]`: the name and each element canonical on their own, joined as
+ * `stock_a[entry_1,b]`, so a space after a comma does not matter. */
+char *sd_canon_ref(Arena *a, const char *name);
 
 /* ---- equations -------------------------------------------------------- */
 
@@ -175,6 +236,19 @@ struct SdExpr {
     int off;          /* byte offset in the equation text */
     int ref;          /* set by compile: VAR's variable, CALL's builtin */
     int height;       /* longest path to a leaf (a leaf is 0) */
+    SdExpr **subs;    /* VAR/CALL: subscripts `a[x, y]`, or NULL */
+    int nsubs;        /* how many */
+    int flags;        /* SD_EF_*: how a subscript or reference is written */
+};
+
+/* SdExpr.flags. */
+enum {
+    SD_EF_STAR = 1,       /* subscript `*`, or `*:sub` (name is sub) */
+    SD_EF_BANG = 2,       /* Vensim subscript `d!`: every element of d */
+    SD_EF_POS = 4,        /* subscript `@n`: num is n */
+    SD_EF_RANGE = 8,      /* subscript `a:b`: a CALL ":" of the two ends */
+    SD_EF_TRANSPOSE = 16, /* `x'`: the array's dimensions reversed */
+    SD_EF_RESOLVED = 32   /* set by compile: ref is already the variable */
 };
 
 #define SD_MAX_HEIGHT 1000 /* deeper trees are refused: no stack overflow */

@@ -36,6 +36,10 @@ typedef enum {
     TK_IF,
     TK_THEN,
     TK_ELSE,
+    TK_BANG,  /* Vensim `d!` in subscripts */
+    TK_AT,    /* XMILE `@n`, a dimension by position */
+    TK_COLON, /* `a:b`, a range of elements */
+    TK_QUOTE, /* XMILE `x'`, transposition */
     TK_ERROR
 } SdTok;
 
@@ -111,6 +115,8 @@ const char *sd_tok_name(SdTok t);
     X(QUANTUM, 2, 1, "y * x/y truncated, or x when y <= 0 (Vensim QUANTUM)")   \
     X(VPULSE, 2, 1, "1 from time x for y (Vensim PULSE(start, width))")        \
     X(PULSE_TRAIN, 4, 1, "PULSE TRAIN(start, width, interval, end)")           \
+    X(LOADX, 1, 1, "push the x-th slot (1-based) of index table a, or NaN")    \
+    X(AOP, 0, 1, "array operation a over the values on the stack")             \
     X(END, 0, 0, "stop")
 
 typedef enum {
@@ -154,6 +160,52 @@ typedef struct SdDelayBuf {
     long cap;  /* allocated */
 } SdDelayBuf;
 
+/* Array operations (opcode AOP): each reads nargs values off the stack,
+ * the last n of them (n*n, n*4 for some) the elements of an array, and
+ * pushes one value. k is the element of the result the code wants. */
+typedef enum {
+    SD_AOP_SUM,         /* sum */
+    SD_AOP_PROD,        /* product */
+    SD_AOP_MIN,         /* smallest */
+    SD_AOP_MAX,         /* largest */
+    SD_AOP_MEAN,        /* mean */
+    SD_AOP_STDDEV,      /* population standard deviation */
+    SD_AOP_RANK,        /* XMILE RANK(a, r): 1-based index of the r-th
+                           smallest (from the largest when r < 0) */
+    SD_AOP_VSELECT,     /* Vensim VECTOR SELECT: missing, action, n
+                           selections, n values */
+    SD_AOP_SORT_ORDER,  /* Vensim VECTOR SORT ORDER: direction, n values;
+                           the 0-based index of the k-th in sorted order */
+    SD_AOP_VRANK,       /* Vensim VECTOR RANK: direction, n values; the
+                           1-based rank of element k */
+    SD_AOP_ALLOC_PRIO,  /* ALLOCATE BY PRIORITY: width, supply, n requests,
+                           n priorities; the allocation of k */
+    SD_AOP_ALLOC_AVAIL, /* ALLOCATE AVAILABLE: supply, n requests, n rows of
+                           4 priority profile values; the allocation of k */
+    SD_AOP_INVERT       /* INVERT MATRIX: n*n values; element k of the
+                           inverse, row-major */
+} SdAopKind;
+
+typedef struct SdAop {
+    int kind;  /* SdAopKind */
+    int n;     /* elements in the array */
+    int k;     /* the result's element */
+    int nargs; /* values popped */
+} SdAop;
+
+/* The extra scalars before the elements, by kind. */
+int sd_aop_extra(int kind);
+/* Scratch doubles an operation needs (sim.c sizes the VM's buffer). */
+int sd_aop_scratch(const SdAop *op);
+double sd_aop_eval(const SdAop *op, const double *args, double *scratch);
+
+/* An index table (opcode LOADX): n slots from base, stride apart. */
+typedef struct SdXref {
+    int base;   /* slot of the first */
+    int stride; /* slots between neighbours */
+    int n;      /* how many */
+} SdXref;
+
 /* Everything the VM reads while it runs. */
 typedef struct SdVm {
     double *slots;         /* variable values, time in slot 0 */
@@ -163,6 +215,9 @@ typedef struct SdVm {
     double *stack;         /* operand stack, max_stack deep */
     double start;          /* start time */
     double dt;             /* time step */
+    const SdAop *aops;     /* array operations */
+    const SdXref *xrefs;   /* index tables */
+    double *scratch;       /* aop_scratch doubles for array operations */
 } SdVm;
 
 /* Slots with a fixed meaning. */
@@ -201,4 +256,87 @@ struct SdProgram {
     SdIns *node_code; /* per node: its value (a stock: its rate) into
                          slot nslots, then END */
     int *node_start;  /* offset of each node's code, -1 when none */
+    SdAop *aops;      /* array operations */
+    int naops;        /* how many */
+    SdXref *xrefs;    /* index tables */
+    int nxrefs;       /* how many */
+    int aop_scratch;  /* scratch doubles the largest operation needs */
 };
+
+/* The builtins the compiler knows (compile.c) and the array functions
+ * (arrays.c), by canonical name: NULL past the last. Names starting with
+ * '#' are the compiler's own. For tests that keep the docs true. */
+const char *sd_builtin_name(int i);
+const char *sd_array_fn_name(int i);
+
+/* ---- arrays (arrays.c) ------------------------------------------------- */
+
+#define SD_MAX_DIMS 16       /* dimensions of one variable */
+#define SD_MAX_ELEMS 2000000 /* elements of all arrays of one model */
+#define SD_MAX_TERMS 5000000 /* expression nodes arrays expand into */
+
+/* Parses a list of numbers (`1, 2, 3`, rows ending in `;`) into a;
+ * returns the count, or -1 when s is anything else. The _ws form reads
+ * numbers apart by white space, as Vensim's TABBED ARRAY writes them. */
+int sd_number_list(Arena *a, const char *s, double **out);
+int sd_number_list_ws(Arena *a, const char *s, double **out);
+
+/* A dimension with its elements indexed and its relations resolved. */
+typedef struct SdArrDim {
+    const SdDim *src; /* as read */
+    int n;            /* elements */
+    THash index;      /* element ident -> position */
+    int root;         /* Vensim: the range whose positions the elements
+                         take when the range is used as a number (the
+                         widest range holding them); itself otherwise */
+    int *root_pos;    /* position of each element in root */
+    int nmaps;        /* mappings to other ranges */
+    int *map_to;      /* the range of each mapping */
+    int **map_pos;    /* per mapping, per element: position in map_to */
+} SdArrDim;
+
+/* How a model variable is laid out in value slots. */
+typedef struct SdArrVar {
+    int ndims;             /* 0 for a scalar */
+    int dims[SD_MAX_DIMS]; /* dimension of each position */
+    int n;                 /* elements, 1 for a scalar */
+    int first;             /* compile: the compiled variable of element 0;
+                              the others follow in row-major order */
+    int *def;              /* per element: the SdEqn that defines it, -1
+                              the variable's own equation, -2 none */
+    int *val;              /* per element: its index in the SdEqn's vals */
+} SdArrVar;
+
+typedef struct SdArr {
+    const SdModel *m; /* the model */
+    Arena *a;         /* everything below lives here */
+    TDiags *d;        /* where errors go */
+    SdArrDim *dims;   /* one per SdModel dimension */
+    int ndims;        /* how many */
+    THash dim_index;  /* dimension ident -> index */
+    SdArrVar *vars;   /* one per SdModel variable */
+    THash var_index;  /* variable ident -> index */
+    long terms;       /* expression nodes made so far (SD_MAX_TERMS) */
+    bool too_big;     /* said so once */
+} SdArr;
+
+/* Builds the layout of every variable; reports unknown dimensions and
+ * elements, elements defined twice or not at all. */
+int sd_arr_init(SdArr *ar, const SdModel *m, Arena *a, TDiags *d);
+void sd_arr_free(SdArr *ar);
+/* `name[a,b]` for element k of variable v: display or canonical form. */
+const char *sd_arr_elem_name(SdArr *ar, int v, int k, bool canonical);
+/* A model variable by identifier, looked up in scope first; -1. */
+int sd_arr_find_var(const SdArr *ar, const char *scope, const char *ident);
+/* The scalar form of expression e (parsed from text at loc) for element k
+ * of variable v: subscripts resolved to single elements (VAR nodes with
+ * SD_EF_RESOLVED and ref the compiled variable), dimensions used as
+ * numbers replaced by positions, array functions expanded. NULL after an
+ * error is reported. */
+SdExpr *sd_arr_instantiate(SdArr *ar, int v, int k, const SdExpr *e,
+                           const SdSrcLoc *loc, const char *text);
+/* A flow of a stock the same way: the flow's element (or the flow) that
+ * element k of stock v reads, by the flow's name as written; NULL when the
+ * name is not a variable, or after a message placed at loc. */
+SdExpr *sd_arr_ref(SdArr *ar, int v, int k, const char *name,
+                   const SdSrcLoc *loc);

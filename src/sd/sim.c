@@ -122,8 +122,10 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     double *y0 = calloc((size_t)p->nstocks + 1, sizeof(double));
     double *acc = calloc((size_t)p->nstocks + 1, sizeof(double));
     SdDelayBuf *delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
+    double *scratch = calloc((size_t)p->aop_scratch + 1, sizeof(double));
     int rc = T_OK;
-    if (!r || !save_slot || !slots || !stack || !y0 || !acc || !delays) {
+    if (!r || !save_slot || !slots || !stack || !y0 || !acc || !delays ||
+        !scratch) {
         rc = T_EINTERNAL;
         goto done;
     }
@@ -148,7 +150,10 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
                .delays = delays,
                .stack = stack,
                .start = p->start,
-               .dt = p->dt};
+               .dt = p->dt,
+               .aops = p->aops,
+               .xrefs = p->xrefs,
+               .scratch = scratch};
     slots[SD_SLOT_TIME] = p->start;
     slots[SD_SLOT_DT] = p->dt;
     slots[SD_SLOT_START] = p->start;
@@ -176,6 +181,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
             integrate_rk(p, &vm, t, p->dt, method == SD_RK4, y0, acc);
     }
 done:
+    free(scratch);
     free(save_slot);
     free(slots);
     free(stack);
@@ -206,10 +212,10 @@ void sd_results_free(SdResults *r)
 
 int sd_results_find(const SdResults *r, const char *name)
 {
-    char *id = sd_canon_name(NULL, name, strlen(name));
+    char *id = sd_canon_ref(NULL, name);
     int found = -1;
     for (int i = 0; id && i < r->ncols && found < 0; i++) {
-        char *c = sd_canon_name(NULL, r->names[i], strlen(r->names[i]));
+        char *c = sd_canon_ref(NULL, r->names[i]);
         if (c && !strcmp(c, id))
             found = i;
         free(c);

@@ -456,6 +456,23 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
                                  sp[2]);
             NEXT;
         }
+        CASE(LOADX)
+        {
+            const SdXref *xr = &vm->xrefs[A];
+            x = floor(sp[-1] + 0.5);
+            sp[-1] = x >= 1 && x <= xr->n
+                         ? s[xr->base + ((long)x - 1) * xr->stride]
+                         : NAN;
+            NEXT;
+        }
+        CASE(AOP)
+        {
+            const SdAop *op = &vm->aops[A];
+            sp -= op->nargs;
+            x = sd_aop_eval(op, sp, vm->scratch);
+            *sp++ = x;
+            NEXT;
+        }
         CASE(END)
         {
             return;

@@ -103,7 +103,7 @@ static json_t *num(double v)
 /* Whether an equation is a plain number (into *v). */
 static bool const_value(const SdVar *v, double *out)
 {
-    if (v->kind != SD_AUX || v->gf || !v->eqn)
+    if (v->kind != SD_AUX || v->gf || !v->eqn || v->ndims)
         return false;
     char buf[64];
     const char *s = v->eqn;

@@ -443,12 +443,14 @@ static void test_unsupported_features(void **state)
                               "</dimensions><eqn>1</eqn></aux>",
                               out, sizeof out),
                      T_EINPUT);
-    assert_string_equal(out, "t.xmile:8: arrays are not supported yet "
-                             "(variable 'a')\n");
+    assert_string_equal(out, "t.xmile:8:15: 'a' has unknown dimension 'd'\n"
+                             "  <aux name=\"a\"><dimensions><dim name=\"d\"/>"
+                             "</dimensions><eqn>1</eqn></aux>\n"
+                             "                ^\n");
     assert_int_equal(u_errors("<module name=\"m\"/>", out, sizeof out),
                      T_EINPUT);
-    assert_string_equal(out, "t.xmile:8: modules are not supported yet "
-                             "(module 'm')\n");
+    assert_string_equal(out, "t.xmile:8: module 'm' instantiates model 'm', "
+                             "which the file does not define\n");
 }
 
 /* ---- variables -------------------------------------------------------- */

@@ -651,26 +651,48 @@ static void test_mdl_load_dispatch(void **state)
 static void test_mdl_error_arrays(void **state)
 {
     (void)state;
-    assert_mdl_errors("x[dim] = 1 ~~|\n"
-                      "dim: a, b ~~|\n"
-                      "alias <-> dim ~~|\n",
-                      "t.mdl:1:2: arrays are not supported yet ('x' is "
-                      "subscripted)\n"
-                      "  x[dim] = 1 ~~|\n"
-                      "   ^\n"
-                      "t.mdl:2:4: subscript ranges are not supported yet "
-                      "(arrays): 'dim' is a range\n"
-                      "  dim: a, b ~~|\n"
-                      "     ^\n"
-                      "t.mdl:3:7: subscript equivalences are not supported "
-                      "yet (arrays): 'alias'\n"
-                      "  alias <-> dim ~~|\n"
+    /* a subscript that is neither a range nor an element */
+    assert_mdl_errors("dim: a, b ~~|\n"
+                      "x[dim, q] = 1 ~~|\n",
+                      "t.mdl:2:2: 'q' is neither a range nor an element of "
+                      "one (subscript 2 of 'x')\n"
+                      "  x[dim, q] = 1 ~~|\n"
+                      "   ^\n");
+    /* an element the reference's dimension does not have */
+    assert_mdl_errors("dim: a, b ~~|\n"
+                      "y[dim] = 1 ~~|\n"
+                      "x = y[c] + 1 ~~|\n",
+                      "t.mdl:3:7: 'c' is not an element of dimension 'dim' "
+                      "(subscript 1 of 'y')\n"
+                      "  x = y[c] + 1 ~~|\n"
                       "        ^\n");
+    /* subscripts on a scalar, and a range that does not vary */
     assert_mdl_errors("y = 1 ~~|\n"
                       "x = y[a] + 1 ~~|\n",
-                      "t.mdl:2:6: array subscripts are not supported yet\n"
+                      "t.mdl:2:5: 'y' is not an array; it takes no subscripts\n"
                       "  x = y[a] + 1 ~~|\n"
-                      "       ^\n");
+                      "      ^\n");
+    assert_mdl_errors("dim: a, b ~~|\n"
+                      "y[dim] = 1 ~~|\n"
+                      "x = y[dim] ~~|\n",
+                      "t.mdl:3:7: dimension 'dim' does not vary in this "
+                      "equation, so 'y[dim]' names no single element; use an "
+                      "element, or an array function\n"
+                      "  x = y[dim] ~~|\n"
+                      "        ^\n");
+    /* a range that includes itself, an element twice */
+    assert_mdl_errors("d: a, e ~~|\n"
+                      "e: b, d ~~|\n",
+                      "t.mdl:1:1: range 'd' includes itself\n"
+                      "  d: a, e ~~|\n"
+                      "  ^\n");
+    assert_mdl_errors("dim: a, b ~~|\n"
+                      "x[a] = 1 ~~|\n"
+                      "x[dim] = 2 ~~|\n",
+                      "t.mdl:3:2: element x[a] is defined twice (first on "
+                      "line 2)\n"
+                      "  x[dim] = 2 ~~|\n"
+                      "   ^\n");
 }
 
 static void test_mdl_error_data(void **state)
@@ -692,8 +714,9 @@ static void test_mdl_error_data(void **state)
         "yet)\n"
         "  c ~~|\n"
         "  ^\n"
-        "t.mdl:4:9: 'RANDOM UNIFORM' is not supported yet (it draws from "
-        "Vensim's own random number generator)\n"
+        "t.mdl:4:9: 'RANDOM UNIFORM' is not supported (it draws from "
+        "Vensim's own random number generator, whose numbers no other engine "
+        "reproduces)\n"
         "  d = 1 + RANDOM UNIFORM(0, 1, 2) ~~|\n"
         "          ^\n");
 }
@@ -729,22 +752,17 @@ static void test_mdl_error_tables(void **state)
 {
     (void)state;
     assert_mdl_errors("t1((0,0),(1)) ~~|\n"
-                      "t2((0,0),(2,1),(1,3)) ~~|\n"
                       "t3(1, 2, 3) ~~|\n"
                       "x = WITH LOOKUP(Time, ((0,0),(1,x))) ~~|\n",
                       "t.mdl:1:12: lookup table of 't1': expected ',', found "
                       "')'\n"
                       "  t1((0,0),(1)) ~~|\n"
                       "             ^\n"
-                      "t.mdl:2:3: lookup table of 't2': x values must ascend "
-                      "(1 after 2)\n"
-                      "  t2((0,0),(2,1),(1,3)) ~~|\n"
-                      "    ^\n"
-                      "t.mdl:3:3: lookup table of 't3' lists 3 numbers; x and "
+                      "t.mdl:2:3: lookup table of 't3' lists 3 numbers; x and "
                       "y values need an even count\n"
                       "  t3(1, 2, 3) ~~|\n"
                       "    ^\n"
-                      "t.mdl:4:33: lookup table of 'x': expected a number, "
+                      "t.mdl:3:33: lookup table of 'x': expected a number, "
                       "found 'x'\n"
                       "  x = WITH LOOKUP(Time, ((0,0),(1,x))) ~~|\n"
                       "                                  ^\n");

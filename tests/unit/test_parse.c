@@ -338,7 +338,8 @@ static void test_parse_error_messages(void **state)
     check_error("a + * b", "2:12: expected a number, a name or '(', found '*'");
     check_error("   ", "2:8: empty equation");
     check_error("{only a comment}", "2:8: empty equation");
-    check_error("x[1]", "2:9: array subscripts are not supported yet");
+    check_error("x[1", "2:11: expected ',' or ']' in the subscripts, found "
+                       "end of equation");
     check_error("a + \"open", "2:12: unterminated quoted name");
     check_error("a # b", "2:10: unexpected character");
     check_error("1 + {open", "2:12: unterminated comment");
