@@ -4,6 +4,7 @@
  * best and median time per run and the cost per variable-step.
  *
  * Usage: bench_sim MODEL [--vars NAME[,NAME...]] [--min-seconds S]
+ *                  [--check NAME]
  *
  * What is timed goes through the public API (include/territory.h):
  * territory_model_open once, then territory_simulate for at least S seconds
@@ -12,6 +13,9 @@
  * of steps, so the model is also read once through the internal interface
  * (src/sd/sd.h) for its sim specs, which at the same time splits the open
  * time into reading (XML and equations) and compiling.
+ *
+ * --check names a saved variable whose value at the final time is printed
+ * (check=), so that bench/run.sh can compare it with a peer's.
  *
  * Output: readable lines, then one line for scripts, tab-separated
  * key=value pairs after the word `result` (bench/run.sh parses it).
@@ -46,7 +50,7 @@ static int cmp_double(const void *a, const void *b)
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_sim MODEL [--vars NAME[,NAME...]] "
-                    "[--min-seconds S]\n");
+                    "[--min-seconds S] [--check NAME]\n");
     return 2;
 }
 
@@ -109,10 +113,13 @@ int main(int argc, char **argv)
 {
     const char *model = NULL;
     char *vars_arg = NULL;
+    const char *check = NULL;
     double min_seconds = 1.0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--vars") && i + 1 < argc) {
             vars_arg = argv[++i];
+        } else if (!strcmp(argv[i], "--check") && i + 1 < argc) {
+            check = argv[++i];
         } else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc) {
             char *end;
             min_seconds = strtod(argv[++i], &end);
@@ -185,6 +192,18 @@ int main(int argc, char **argv)
     free(errors);
     int ncols = territory_table_ncols(t), nrows = territory_table_nrows(t);
     double last = territory_table_value(t, nrows - 1, ncols - 1);
+    double checked = NAN;
+    if (check) {
+        int col = territory_table_find(t, check);
+        if (col < 0) {
+            fprintf(stderr, "bench_sim: --check: no saved variable '%s'\n",
+                    check);
+            territory_table_free(t);
+            territory_model_free(m);
+            return 2;
+        }
+        checked = territory_table_value(t, nrows - 1, col);
+    }
     territory_table_free(t);
 
     double *us = malloc(sizeof(double) * MAX_RUNS);
@@ -235,14 +254,16 @@ int main(int argc, char **argv)
     printf("per run          best %.1f us, median %.1f us\n", best, median);
     printf("per var-step     %.2f ns (best run)\n", ns_vs);
     printf("last value       %.6g\n", last);
+    if (check)
+        printf("check            %s = %.9g\n", check, checked);
     printf("peak RSS         %ld KiB (this process, all of the above)\n",
            maxrss_kb);
     printf("result\tmodel=%s\tvars=%d\tsaved=%s\tsteps=%ld\trows=%d"
            "\topen_ms=%.3f\tread_ms=%.3f\tcompile_ms=%.3f\truns=%d"
            "\tbest_us=%.2f\tmedian_us=%.2f\tns_per_var_step=%.3f"
-           "\tlookup_us=%.1f\tlast=%.6g\tmaxrss_kb=%ld\n",
+           "\tlookup_us=%.1f\tlast=%.6g\tmaxrss_kb=%ld\tcols=%d\tcheck=%.9g\n",
            model, nvars, nnames ? vars_arg : "all", steps, nrows, open_ms,
            read_ms, compile_ms, runs, best, median, ns_vs, lookup_us, last,
-           maxrss_kb);
+           maxrss_kb, ncols, checked);
     return isfinite(last) ? 0 : 1;
 }

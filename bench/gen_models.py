@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""gen_models.py - writes the generated benchmark models (issue 8) as XMILE.
+"""gen_models.py - writes the generated benchmark models (issue 8).
 
-Two shapes, each at about 1,000, 10,000 and 100,000 variables (stocks +
-flows + auxiliaries as the engine reports them):
+Two shapes in XMILE, each at about 1,000, 10,000 and 100,000 variables
+(stocks + flows + auxiliaries as the engine reports them):
 
   chain-N    stocks in series. Stage i has a stock s_i, an auxiliary t_i
              (its residence time, which grows with the stock's level) and a
@@ -20,9 +20,11 @@ flows + auxiliaries as the engine reports them):
 Every model runs from 0 to 100 with Euler and saves every step. dt is chosen
 so that variables x steps stays within an order of magnitude (about 10^6 to
 10^7 variable-steps per run), which gives runs long enough to time well and
-short enough for a whole bench in a minute or two:
+short enough for the whole bench, and is a power of two
+(SDEverywhere's JS runtime decides whether a step is saved by the remainder
+of the summed clock over the save step, which 0.1 would upset):
 
-  1,000 variables:   dt 0.1  -> 1,000 steps
+  1,000 variables:   dt 0.125 -> 800 steps
   10,000 variables:  dt 0.25 ->   400 steps
   100,000 variables: dt 1    ->   100 steps
 
@@ -30,8 +32,23 @@ The flows are stable under Euler at these dt: in the chain a stage loses at
 most dt / 2 of its stock per step; in the lattice a cell's four links move at
 most 4 * 1.5 / 40 = 0.15 of its stock per unit time.
 
-Usage: gen_models.py [DIR]   (default build/bench/models)
+Two more, for the cases of their own:
+
+  ensemble-100.xmile  the chain with 32 stages and its numbers as four named
+             constants (input, base_time, capacity, initial_level: t_i =
+             base_time + s_i / capacity, each stock starts at
+             initial_level), 100 variables, dt 0.25, saved every time unit:
+             the model `territory ensemble` runs 10,000 times, varying them.
+  arrayed-10k.mdl  Vensim subscripts: a 100 x 100 array of the chain's
+             stage (stock[row, col], inflow, residence, outflow: 10,000
+             elements each), the inflow scaled by a row rate and a column
+             rate (100 values each, from a fixed seed) and `total` their
+             SUM; dt 0.25 (400 steps). Vensim text, since that is what
+             SDEverywhere reads best, and Territory's .mdl reader too.
+
+Usage: gen_models.py [DIR] [--smoke]   (default build/bench/models)
 Also writes DIR/models.tsv: file, shape, variables, steps, a variable to save.
+--smoke writes the 1k chain alone (bench/run.sh --smoke, which the tests run).
 """
 
 import os
@@ -39,7 +56,7 @@ import random
 import sys
 
 SEED = 8  # issue 8
-SIZES = [(1000, "1k", "0.1", 1000), (10000, "10k", "0.25", 400),
+SIZES = [(1000, "1k", "0.125", 800), (10000, "10k", "0.25", 400),
          (100000, "100k", "1", 100)]
 
 
@@ -127,6 +144,57 @@ def lattice(n_target, dt, rng):
     return "".join(out), nvars, "s_%d_%d" % (rows - 1, cols - 1)
 
 
+def ensemble_model():
+    """The 100-variable chain with named constants; (text, nvars, save)."""
+    stages = 32
+    out = [header("chain of %d stages with named constants" % stages, "0.25")
+           .replace("<save_step>0.25</save_step>", "<save_step>1</save_step>")]
+    for name, value in (("input", 10), ("base_time", 2), ("capacity", 100),
+                        ("initial_level", 100)):
+        out.append('<aux name="%s"><eqn>%s</eqn></aux>\n' % (name, value))
+    for i in range(1, stages + 1):
+        inflow = "input" if i == 1 else "f_%d" % (i - 1)
+        out.append(
+            '<stock name="s_%d"><eqn>initial_level</eqn><inflow>%s</inflow>'
+            '<outflow>f_%d</outflow></stock>\n' % (i, inflow, i))
+        out.append('<aux name="t_%d"><eqn>base_time + s_%d / capacity</eqn>'
+                   '</aux>\n' % (i, i))
+        out.append('<flow name="f_%d"><eqn>s_%d / t_%d</eqn></flow>\n'
+                   % (i, i, i))
+    out.append(FOOTER)
+    return "".join(out), 3 * stages + 4, "s_%d" % stages
+
+
+def arrayed_model(rng):
+    """The 100 x 100 arrayed chain stage in Vensim text; (text, elements,
+    save): elements counts every array element and scalar."""
+    rows = cols = 100
+    row_rates = ", ".join("%.4f" % rng.uniform(0.5, 1.5) for _ in range(rows))
+    col_rates = ", ".join("%.4f" % rng.uniform(0.5, 1.5) for _ in range(cols))
+    eqs = [
+        "{UTF-8}",
+        "row: (r1-r%d)" % rows,
+        "col: (c1-c%d)" % cols,
+        "row rate[row] = %s" % row_rates,
+        "col rate[col] = %s" % col_rates,
+        "input = 10",
+        "stock[row, col] = INTEG(inflow[row, col] - outflow[row, col], 100)",
+        "inflow[row, col] = input * row rate[row] * col rate[col]",
+        "residence[row, col] = 2 + stock[row, col] / 100",
+        "outflow[row, col] = stock[row, col] / residence[row, col]",
+        "total = SUM(stock[row!, col!])",
+        "INITIAL TIME = 0",
+        "FINAL TIME = 100",
+        "TIME STEP = 0.25",
+        "SAVEPER = TIME STEP",
+    ]
+    text = eqs[0] + "\n" + "".join(
+        "%s\n\t~\t\n\t~\t\n\t|\n\n" % e for e in eqs[1:])
+    text += "\\\\\\---/// Sketch information - do not modify anything " \
+            "except names\n"
+    return text, 4 * rows * cols + rows + cols + 2, "total"
+
+
 def write_if_changed(path, text):
     """Rewrites a file only when its text differs, so timestamps stay."""
     try:
@@ -140,13 +208,24 @@ def write_if_changed(path, text):
 
 
 def main(argv):
-    if len(argv) > 2 or (len(argv) == 2 and argv[1].startswith("-")):
-        sys.stderr.write("usage: gen_models.py [DIR]\n")
+    args = argv[1:]
+    smoke = "--smoke" in args
+    args = [a for a in args if a != "--smoke"]
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        sys.stderr.write("usage: gen_models.py [DIR] [--smoke]\n")
         return 2
-    outdir = argv[1] if len(argv) == 2 else "build/bench/models"
+    outdir = args[0] if args else "build/bench/models"
     os.makedirs(outdir, exist_ok=True)
     rng = random.Random(SEED)
     index = ["file\tshape\tvariables\tsteps\tsave\n"]
+    if smoke:
+        n, label, dt, steps = SIZES[0]
+        text, nvars, save = chain(n, dt)
+        write_if_changed(os.path.join(outdir, "chain-1k.xmile"), text)
+        index.append("chain-1k.xmile\tchain\t%d\t%d\t%s\n"
+                     % (nvars, steps, save))
+        write_if_changed(os.path.join(outdir, "models.tsv"), "".join(index))
+        return 0
     for n, label, dt, steps in SIZES:
         for shape in ("chain", "lattice"):
             if shape == "chain":
@@ -157,6 +236,13 @@ def main(argv):
             write_if_changed(os.path.join(outdir, name), text)
             index.append("%s\t%s\t%d\t%d\t%s\n"
                          % (name, shape, nvars, steps, save))
+    text, nvars, save = ensemble_model()
+    write_if_changed(os.path.join(outdir, "ensemble-100.xmile"), text)
+    index.append("ensemble-100.xmile\tensemble\t%d\t400\t%s\n"
+                 % (nvars, save))
+    text, nvars, save = arrayed_model(random.Random(SEED + 1))
+    write_if_changed(os.path.join(outdir, "arrayed-10k.mdl"), text)
+    index.append("arrayed-10k.mdl\tarrayed\t%d\t400\t%s\n" % (nvars, save))
     write_if_changed(os.path.join(outdir, "models.tsv"), "".join(index))
     return 0
 
