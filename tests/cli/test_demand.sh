@@ -235,4 +235,12 @@ grep -q "unknown column 'nosuch' in --map" "$tmp/err" || fail "map usage message
 run 2 "unknown option" "$T" demand "$log" --frobnicate
 run 2 "no file" "$T" demand
 
+# A gigabyte of junk is refused by the size cap, quickly and plainly (a
+# sparse file: it takes no disk).
+if truncate -s 1G "$tmp/junk.csv" 2>/dev/null; then
+    run 1 "1 GB of junk" timeout 20 "$T" demand "$tmp/junk.csv"
+    grep -q "junk.csv: cannot read: larger than 64 MiB" "$tmp/err" || fail "size cap message: $(cat "$tmp/err")"
+    rm -f "$tmp/junk.csv"
+fi
+
 [ "$fails" -eq 0 ]
