@@ -126,6 +126,7 @@ describe('a new workspace from nothing', { concurrency: false }, () => {
       return { from: e.data('source'), to: e.data('target'), polarity: e.data('polarity') };
     });
     assert.deepEqual(edge, { from: ids.a, to: ids.b, polarity: '+' });
+    await page.waitForFunction(() => document.querySelector('.map-count').textContent === '2 factors, 1 link');
     await page.click('#draw-links');
     await shot(page, 'new-03-map');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);

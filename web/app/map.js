@@ -227,7 +227,9 @@ export async function renderMap(main, ctx, args, stale) {
   }
 
   function counts() {
-    status.textContent = `${cy.nodes().length} factors, ${cy.edges().not('.eh-preview, .eh-ghost-edge').length} links`;
+    const nf = cy.nodes().length;
+    const nl = cy.edges().not('.eh-preview, .eh-ghost-edge').length;
+    status.textContent = `${nf} ${nf === 1 ? 'factor' : 'factors'}, ${nl} ${nl === 1 ? 'link' : 'links'}`;
   }
 
   function layout(fresh) {
