@@ -130,6 +130,10 @@ int str_utf8_encode(uint32_t cp, char out[4]);
 uint32_t str_fold_case(uint32_t cp);
 /* Levenshtein distance between a and b, capped at max+1. */
 int str_edit_distance(const char *a, const char *b, int max);
+/* A malloc'd copy of line `line` (1-based) of text, without its line
+ * end, for a diagnostic's caret display; NULL when there is no such line
+ * or out of memory. */
+char *str_line_dup(const char *text, size_t len, int line);
 /* Number of characters (code points) in the first n bytes of s. */
 int str_utf8_count(const char *s, size_t n);
 

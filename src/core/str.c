@@ -186,3 +186,24 @@ int str_edit_distance(const char *a, const char *b, int max)
     }
     return row[lb];
 }
+
+char *str_line_dup(const char *text, size_t len, int line)
+{
+    if (!text || line < 1)
+        return NULL;
+    const char *p = text, *end = text + len;
+    for (int l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    if (p >= end)
+        return NULL;
+    const char *q = p;
+    while (q < end && *q != '\n' && *q != '\r')
+        q++;
+    char *out = malloc((size_t)(q - p) + 1);
+    if (out) {
+        memcpy(out, p, (size_t)(q - p));
+        out[q - p] = '\0';
+    }
+    return out;
+}

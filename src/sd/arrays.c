@@ -36,21 +36,7 @@ static void err_lc(SdArr *ar, int line, int col, const char *fmt, ...)
 static void err_lc(SdArr *ar, int line, int col, const char *fmt, ...)
 {
     const SdModel *m = ar->m;
-    char *ctx = NULL;
-    if (m->src && line > 0) {
-        const char *p = m->src, *end = m->src + m->src_len;
-        for (int l = 1; l < line && p < end; p++)
-            if (*p == '\n')
-                l++;
-        if (p < end) {
-            size_t n = strcspn(p, "\r\n");
-            ctx = malloc(n + 1);
-            if (ctx) {
-                memcpy(ctx, p, n);
-                ctx[n] = 0;
-            }
-        }
-    }
+    char *ctx = str_line_dup(m->src, m->src_len, line);
     va_list ap;
     va_start(ap, fmt);
     diags_vadd(ar->d, DIAG_ERROR, m->file, line, col, ctx, fmt, ap);

@@ -37,17 +37,7 @@ static void field_error(TDiags *d, const char *file, const char *fmt, ...)
 static void json_syntax_error(TDiags *d, const char *file, const char *text,
                               size_t len, const json_error_t *je)
 {
-    char *ctx = NULL;
-    const char *p = text, *end = text + len;
-    for (int l = 1; l < je->line && p < end; p++)
-        if (*p == '\n')
-            l++;
-    if (je->line > 0 && p < end) {
-        const char *q = p;
-        while (q < end && *q != '\n' && *q != '\r')
-            q++;
-        ctx = strndup(p, (size_t)(q - p));
-    }
+    char *ctx = str_line_dup(text, len, je->line);
     diags_add(d, DIAG_ERROR, file, je->line > 0 ? je->line : 0,
               je->column > 0 ? je->column : 0, ctx, "malformed JSON: %s",
               je->text);

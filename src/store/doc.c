@@ -22,9 +22,7 @@
 
 /* ---- problems --------------------------------------------------------- */
 
-static void issue(StoreIssues *is, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void issue(StoreIssues *is, const char *field, const char *fmt, ...)
+void store_issue_add(StoreIssues *is, const char *field, const char *fmt, ...)
 {
     if (is->len >= STORE_ISSUES_MAX) {
         is->dropped++;
@@ -122,15 +120,16 @@ static void check_text(StoreIssues *is, json_t *obj, const char *key,
     json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) {
         if (required)
-            issue(is, field, "missing");
+            store_issue_add(is, field, "missing");
         return;
     }
     if (!json_is_string(v)) {
-        issue(is, field, "must be a string, not %s", type_name(v));
+        store_issue_add(is, field, "must be a string, not %s", type_name(v));
         return;
     }
     if (!store_text_ok(json_string_value(v), min, max))
-        issue(is, field, "must be %d to %d characters of UTF-8 text", min, max);
+        store_issue_add(is, field, "must be %d to %d characters of UTF-8 text",
+                        min, max);
 }
 
 /* An optional number (or null). */
@@ -141,7 +140,8 @@ static void check_number(StoreIssues *is, json_t *obj, const char *key,
     if (v && !json_is_null(v) && !json_is_number(v)) {
         char field[128];
         snprintf(field, sizeof field, "%s.%s", path, key);
-        issue(is, field, "must be a number or null, not %s", type_name(v));
+        store_issue_add(is, field, "must be a number or null, not %s",
+                        type_name(v));
     }
 }
 
@@ -153,7 +153,8 @@ static void check_bool(StoreIssues *is, json_t *obj, const char *key,
     if (v && !json_is_null(v) && !json_is_boolean(v)) {
         char field[128];
         snprintf(field, sizeof field, "%s.%s", path, key);
-        issue(is, field, "must be true or false, not %s", type_name(v));
+        store_issue_add(is, field, "must be true or false, not %s",
+                        type_name(v));
     }
 }
 
@@ -167,12 +168,12 @@ static json_t *opt_array(StoreIssues *is, json_t *obj, const char *key,
     if (!v || json_is_null(v))
         return NULL;
     if (!json_is_array(v)) {
-        issue(is, field, "must be an array, not %s", type_name(v));
+        store_issue_add(is, field, "must be an array, not %s", type_name(v));
         return NULL;
     }
     if (json_array_size(v) > max) {
-        issue(is, field, "has %zu entries; at most %zu are taken",
-              json_array_size(v), max);
+        store_issue_add(is, field, "has %zu entries; at most %zu are taken",
+                        json_array_size(v), max);
         return NULL;
     }
     return v;
@@ -190,9 +191,9 @@ static int resolve(StoreIssues *is, DocIndex *ix, THash *h, json_t *v,
     char what[64];
     shown(v, what, sizeof what);
     if (!id)
-        issue(is, field, "must be the id of %s (a string)", kind);
+        store_issue_add(is, field, "must be the id of %s (a string)", kind);
     else if (!thash_get(h, id, &at))
-        issue(is, field, "unknown %s '%s'", kind, what);
+        store_issue_add(is, field, "unknown %s '%s'", kind, what);
     return at;
 }
 
@@ -219,24 +220,26 @@ static void check_themes(StoreIssues *is, DocIndex *ix, json_t *themes)
         char path[64], field[96];
         snprintf(path, sizeof path, "themes[%zu]", i);
         if (!json_is_object(t)) {
-            issue(is, path, "must be an object, not %s", type_name(t));
+            store_issue_add(is, path, "must be an object, not %s",
+                            type_name(t));
             continue;
         }
         snprintf(field, sizeof field, "%s.id", path);
         const char *id = id_text(ix, json_object_get(t, "id"));
         int dummy;
         if (!id)
-            issue(is, field, "missing, or not a string of 1 to %d bytes",
-                  DOC_ID_MAX);
+            store_issue_add(is, field,
+                            "missing, or not a string of 1 to %d bytes",
+                            DOC_ID_MAX);
         else if (thash_get(&ix->themes, id, &dummy))
-            issue(is, field, "a second theme with the id '%s'", id);
+            store_issue_add(is, field, "a second theme with the id '%s'", id);
         else if (thash_put(&ix->themes, id, (int)i) != 0)
-            issue(is, field, "out of memory");
+            store_issue_add(is, field, "out of memory");
         check_text(is, t, "name", path, true, 1, STORE_THEME_MAX);
         json_t *c = json_object_get(t, "color");
         snprintf(field, sizeof field, "%s.color", path);
         if (c && !json_is_null(c) && !store_color_ok(json_string_value(c)))
-            issue(is, field, "must be a colour written #rrggbb");
+            store_issue_add(is, field, "must be a colour written #rrggbb");
     }
 }
 
@@ -249,26 +252,26 @@ static void check_evidence(StoreIssues *is, json_t *list, const char *path)
         char p[96], field[128];
         snprintf(p, sizeof p, "%s.evidence[%zu]", path, i);
         if (!json_is_object(e)) {
-            issue(is, p, "must be an object, not %s", type_name(e));
+            store_issue_add(is, p, "must be an object, not %s", type_name(e));
             continue;
         }
         const char *kind = json_string_value(json_object_get(e, "kind"));
         snprintf(field, sizeof field, "%s.kind", p);
         if (!kind || (strcmp(kind, "story") && strcmp(kind, "quote") &&
                       strcmp(kind, "figure")))
-            issue(is, field, "must be story, quote or figure");
+            store_issue_add(is, field, "must be story, quote or figure");
         check_text(is, e, "text", p, true, 1, STORE_EVIDENCE_MAX);
         check_text(is, e, "source", p, false, 0, STORE_SOURCE_MAX);
         json_t *v = json_object_get(e, "value");
         snprintf(field, sizeof field, "%s.value", p);
         if (v && !json_is_null(v) && !json_is_number(v))
-            issue(is, field, "must be a number");
+            store_issue_add(is, field, "must be a number");
         if (kind && !strcmp(kind, "figure")) {
             if (!json_is_number(v))
-                issue(is, field, "a figure needs a value");
+                store_issue_add(is, field, "a figure needs a value");
             if (!json_is_string(json_object_get(e, "source"))) {
                 snprintf(field, sizeof field, "%s.source", p);
-                issue(is, field, "a figure needs a source");
+                store_issue_add(is, field, "a figure needs a source");
             }
         }
     }
@@ -279,7 +282,7 @@ static void check_item(StoreIssues *is, DocIndex *ix, json_t *it, size_t i)
     char path[64], field[96];
     snprintf(path, sizeof path, "items[%zu]", i);
     if (!json_is_object(it)) {
-        issue(is, path, "must be an object, not %s", type_name(it));
+        store_issue_add(is, path, "must be an object, not %s", type_name(it));
         return;
     }
     check_text(is, it, "title", path, true, 1, STORE_TITLE_MAX);
@@ -292,18 +295,18 @@ static void check_item(StoreIssues *is, DocIndex *ix, json_t *it, size_t i)
     if (st && !json_is_null(st) &&
         (!status || (strcmp(status, "open") && strcmp(status, "merged") &&
                      strcmp(status, "deleted"))))
-        issue(is, field, "must be open, merged or deleted");
+        store_issue_add(is, field, "must be open, merged or deleted");
     snprintf(field, sizeof field, "%s.merged_into", path);
     int into = resolve(is, ix, &ix->items, json_object_get(it, "merged_into"),
                        field, "item");
     if (into == (int)i)
-        issue(is, field, "an item cannot be merged into itself");
+        store_issue_add(is, field, "an item cannot be merged into itself");
     check_bool(is, it, "hidden", path);
     json_t *src = json_object_get(it, "source");
     snprintf(field, sizeof field, "%s.source", path);
     if (src && !json_is_null(src)) {
         if (!json_is_object(src)) {
-            issue(is, field, "must be an object {document, quote}");
+            store_issue_add(is, field, "must be an object {document, quote}");
         } else {
             check_text(is, src, "document", field, false, 0, STORE_SOURCE_MAX);
             check_text(is, src, "quote", field, false, 0, STORE_EVIDENCE_MAX);
@@ -322,7 +325,7 @@ static void check_link(StoreIssues *is, DocIndex *ix, json_t *l, size_t i)
     char path[64], field[96];
     snprintf(path, sizeof path, "links[%zu]", i);
     if (!json_is_object(l)) {
-        issue(is, path, "must be an object, not %s", type_name(l));
+        store_issue_add(is, path, "must be an object, not %s", type_name(l));
         return;
     }
     int ends[2];
@@ -331,7 +334,7 @@ static void check_link(StoreIssues *is, DocIndex *ix, json_t *l, size_t i)
         snprintf(field, sizeof field, "%s.%s", path, keys[k]);
         json_t *v = json_object_get(l, keys[k]);
         if (!v || json_is_null(v)) {
-            issue(is, field, "missing");
+            store_issue_add(is, field, "missing");
             ends[k] = -1;
         } else {
             ends[k] = resolve(is, ix, &ix->items, v, field, "item");
@@ -339,27 +342,27 @@ static void check_link(StoreIssues *is, DocIndex *ix, json_t *l, size_t i)
     }
     if (ends[0] >= 0 && ends[0] == ends[1]) {
         snprintf(field, sizeof field, "%s.to", path);
-        issue(is, field, "a link joins two different items");
+        store_issue_add(is, field, "a link joins two different items");
     } else if (ends[0] >= 0 && ends[1] >= 0) {
         const char *key =
             arena_printf(&ix->arena, "%d\x1f%d", ends[0], ends[1]);
         int first;
         snprintf(field, sizeof field, "%s.to", path);
         if (key && thash_get(&ix->pairs, key, &first))
-            issue(is, field,
-                  "a second link between the same items (the "
-                  "first is links[%d])",
-                  first);
+            store_issue_add(is, field,
+                            "a second link between the same items (the "
+                            "first is links[%d])",
+                            first);
         else if (key)
             thash_put(&ix->pairs, key, (int)i);
     }
     const char *pol = json_string_value(json_object_get(l, "polarity"));
     snprintf(field, sizeof field, "%s.polarity", path);
     if (!pol)
-        issue(is, field, "missing: \"+\" or \"-\"");
+        store_issue_add(is, field, "missing: \"+\" or \"-\"");
     else if (strcmp(pol, "+") && strcmp(pol, "-") &&
              strcmp(pol, "\xE2\x88\x92"))
-        issue(is, field, "must be \"+\" or \"-\"");
+        store_issue_add(is, field, "must be \"+\" or \"-\"");
     check_bool(is, l, "delay", path);
     check_bool(is, l, "hidden", path);
     check_text(is, l, "note", path, false, 0, STORE_NOTE_MAX);
@@ -369,32 +372,34 @@ static void check_link(StoreIssues *is, DocIndex *ix, json_t *l, size_t i)
 static void check_doc(json_t *root, DocIndex *ix, StoreIssues *is)
 {
     if (!json_is_object(root)) {
-        issue(is, "", "a workspace document is a JSON object, not %s",
-              type_name(root));
+        store_issue_add(is, "", "a workspace document is a JSON object, not %s",
+                        type_name(root));
         return;
     }
     const char *format = json_string_value(json_object_get(root, "format"));
     if (!format) {
-        issue(is, "format",
-              "missing: not a workspace document (want "
-              "\"format\": \"" DOC_FORMAT "\")");
+        store_issue_add(is, "format",
+                        "missing: not a workspace document (want "
+                        "\"format\": \"" DOC_FORMAT "\")");
     } else if (strcmp(format, DOC_FORMAT)) {
         char what[64];
         shown(json_object_get(root, "format"), what, sizeof what);
-        issue(is, "format",
-              "'%s' is not a workspace document (want '" DOC_FORMAT "')", what);
+        store_issue_add(
+            is, "format",
+            "'%s' is not a workspace document (want '" DOC_FORMAT "')", what);
         return; /* something else entirely: the rest would be noise */
     }
     json_t *ver = json_object_get(root, "version");
     if (!json_is_integer(ver) || json_integer_value(ver) != DOC_VERSION)
-        issue(is, "version", "must be %d (the version this program reads)",
-              DOC_VERSION);
+        store_issue_add(is, "version",
+                        "must be %d (the version this program reads)",
+                        DOC_VERSION);
     json_t *slug = json_object_get(root, "slug");
     if (slug && !json_is_null(slug) && !store_slug_ok(json_string_value(slug)))
-        issue(is, "slug",
-              "must be 1 to %d of a-z, 0-9 and '-', not starting or "
-              "ending with '-'",
-              STORE_SLUG_MAX);
+        store_issue_add(is, "slug",
+                        "must be 1 to %d of a-z, 0-9 and '-', not starting or "
+                        "ending with '-'",
+                        STORE_SLUG_MAX);
     check_text(is, root, "name", "", true, 1, STORE_NAME_MAX);
     check_text(is, root, "description", "", false, 0, STORE_DESC_MAX);
 
@@ -415,12 +420,13 @@ static void check_doc(json_t *root, DocIndex *ix, StoreIssues *is)
         const char *id = id_text(ix, json_object_get(it, "id"));
         int dummy;
         if (!id)
-            issue(is, field, "missing, or not a string of 1 to %d bytes",
-                  DOC_ID_MAX);
+            store_issue_add(is, field,
+                            "missing, or not a string of 1 to %d bytes",
+                            DOC_ID_MAX);
         else if (thash_get(&ix->items, id, &dummy))
-            issue(is, field, "a second item with the id '%s'", id);
+            store_issue_add(is, field, "a second item with the id '%s'", id);
         else if (thash_put(&ix->items, id, (int)i) != 0)
-            issue(is, field, "out of memory");
+            store_issue_add(is, field, "out of memory");
     }
     json_array_foreach(items, i, it)
     {
@@ -433,7 +439,7 @@ static void check_doc(json_t *root, DocIndex *ix, StoreIssues *is)
     char sfield[128], smsg[384];
     if (store_scenarios_doc_check(root, sfield, sizeof sfield, smsg,
                                   sizeof smsg) != STORE_OK)
-        issue(is, sfield, "%s", smsg);
+        store_issue_add(is, sfield, "%s", smsg);
     store_framing_doc_check(json_object_get(root, "framing"), item_ref, ix, is);
 }
 
@@ -444,8 +450,8 @@ static int parse_doc(const char *text, size_t len, json_t **root,
     json_error_t je;
     *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!*root) {
-        issue(is, "", "malformed JSON at line %d, column %d: %s", je.line,
-              je.column, je.text);
+        store_issue_add(is, "", "malformed JSON at line %d, column %d: %s",
+                        je.line, je.column, je.text);
         return STORE_EINPUT;
     }
     return STORE_OK;

@@ -771,32 +771,6 @@ int store_framing_indicator_delete(StoreDb *db, const StoreActor *a,
 
 /* ---- the workspace document ------------------------------------------- */
 
-static void issue(StoreIssues *is, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void issue(StoreIssues *is, const char *field, const char *fmt, ...)
-{
-    if (is->len >= STORE_ISSUES_MAX) {
-        is->dropped++;
-        return;
-    }
-    if (is->len == is->cap) {
-        int cap = is->cap ? is->cap * 2 : 8;
-        StoreIssue *p = realloc(is->items, sizeof *p * (size_t)cap);
-        if (!p) {
-            is->dropped++;
-            return;
-        }
-        is->items = p;
-        is->cap = cap;
-    }
-    StoreIssue *x = &is->items[is->len++];
-    snprintf(x->field, sizeof x->field, "%s", field);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(x->message, sizeof x->message, fmt, ap);
-    va_end(ap);
-}
-
 /* A text at obj.key of min..max characters (absent or null: "" when not
  * required). */
 static void check_text(StoreIssues *is, json_t *obj, const char *key,
@@ -807,11 +781,12 @@ static void check_text(StoreIssues *is, json_t *obj, const char *key,
     json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) {
         if (required)
-            issue(is, field, "missing");
+            store_issue_add(is, field, "missing");
         return;
     }
     if (!store_text_ok(json_string_value(v), min, max))
-        issue(is, field, "must be %d to %d characters of UTF-8 text", min, max);
+        store_issue_add(is, field, "must be %d to %d characters of UTF-8 text",
+                        min, max);
 }
 
 /* An item reference at field: its index, or -1 with an issue. */
@@ -828,9 +803,9 @@ static int check_ref(StoreIssues *is, StoreDocRef *ref, void *ctx, json_t *v,
     else if (json_is_integer(v))
         snprintf(shown, sizeof shown, "%lld", (long long)json_integer_value(v));
     if (s || json_is_integer(v))
-        issue(is, field, "unknown item '%s'", shown);
+        store_issue_add(is, field, "unknown item '%s'", shown);
     else
-        issue(is, field, "must be the id of an item (a string)");
+        store_issue_add(is, field, "must be the id of an item (a string)");
     return -1;
 }
 
@@ -840,7 +815,7 @@ static int check_quadrant(StoreIssues *is, json_t *v, const char *field)
     if (json_is_integer(v) && json_integer_value(v) >= 1 &&
         json_integer_value(v) <= 4)
         return (int)json_integer_value(v);
-    issue(is, field, "must be a scenario card, 1 to 4");
+    store_issue_add(is, field, "must be a scenario card, 1 to 4");
     return 0;
 }
 
@@ -854,12 +829,12 @@ static json_t *check_array(StoreIssues *is, json_t *obj, const char *key,
     if (!v || json_is_null(v))
         return NULL;
     if (!json_is_array(v)) {
-        issue(is, field, "must be an array");
+        store_issue_add(is, field, "must be an array");
         return NULL;
     }
     if (json_array_size(v) > max) {
-        issue(is, field, "has %zu entries; at most %zu are taken",
-              json_array_size(v), max);
+        store_issue_add(is, field, "has %zu entries; at most %zu are taken",
+                        json_array_size(v), max);
         return NULL;
     }
     return v;
@@ -869,7 +844,7 @@ static void check_axes(StoreIssues *is, StoreDocRef *ref, void *ctx,
                        json_t *axes)
 {
     if (!json_is_object(axes)) {
-        issue(is, "framing.axes", "must be an object {x, y} or null");
+        store_issue_add(is, "framing.axes", "must be an object {x, y} or null");
         return;
     }
     int at[2] = {-1, -1};
@@ -879,7 +854,7 @@ static void check_axes(StoreIssues *is, StoreDocRef *ref, void *ctx,
         snprintf(path, sizeof path, "framing.axes.%s", keys[k]);
         json_t *ax = json_object_get(axes, keys[k]);
         if (!json_is_object(ax)) {
-            issue(is, path, "must be an object {item, low, high}");
+            store_issue_add(is, path, "must be an object {item, low, high}");
             continue;
         }
         snprintf(field, sizeof field, "%s.item", path);
@@ -888,8 +863,8 @@ static void check_axes(StoreIssues *is, StoreDocRef *ref, void *ctx,
         check_text(is, ax, "high", path, true, 1, STORE_FRAMING_POLE_MAX);
     }
     if (at[0] >= 0 && at[0] == at[1])
-        issue(is, "framing.axes.y.item",
-              "the two axes need two different items");
+        store_issue_add(is, "framing.axes.y.item",
+                        "the two axes need two different items");
 }
 
 static void check_cards(StoreIssues *is, StoreDocRef *ref, void *ctx,
@@ -903,13 +878,13 @@ static void check_cards(StoreIssues *is, StoreDocRef *ref, void *ctx,
         char path[64], field[96];
         snprintf(path, sizeof path, "framing.cards[%zu]", i);
         if (!json_is_object(c)) {
-            issue(is, path, "must be an object");
+            store_issue_add(is, path, "must be an object");
             continue;
         }
         snprintf(field, sizeof field, "%s.quadrant", path);
         int q = check_quadrant(is, json_object_get(c, "quadrant"), field);
         if (q && seen[q])
-            issue(is, field, "a second card for quadrant %d", q);
+            store_issue_add(is, field, "a second card for quadrant %d", q);
         if (q)
             seen[q] = true;
         check_text(is, c, "name", path, false, 0, STORE_FRAMING_NAME_MAX);
@@ -925,7 +900,7 @@ static void check_cards(StoreIssues *is, StoreDocRef *ref, void *ctx,
             int at = check_ref(is, ref, ctx, v, field);
             for (size_t j = 0; at >= 0 && j < k; j++)
                 if (ref(ctx, json_array_get(items, j)) == at)
-                    issue(is, field, "the item is on the card twice");
+                    store_issue_add(is, field, "the item is on the card twice");
         }
     }
 }
@@ -941,7 +916,7 @@ static void check_notes(StoreIssues *is, StoreDocRef *ref, void *ctx,
         snprintf(path, sizeof path, "framing.%s[%zu]",
                  moves ? "moves" : "indicators", i);
         if (!json_is_object(n)) {
-            issue(is, path, "must be an object");
+            store_issue_add(is, path, "must be an object");
             continue;
         }
         check_text(is, n, "text", path, true, 1, STORE_FRAMING_TEXT_MAX);
@@ -955,7 +930,7 @@ static void check_notes(StoreIssues *is, StoreDocRef *ref, void *ctx,
                 snprintf(field, sizeof field, "%s.cards[%zu]", path, k);
                 int q = check_quadrant(is, v, field);
                 if (q && (bits & (1 << (q - 1))))
-                    issue(is, field, "card %d is listed twice", q);
+                    store_issue_add(is, field, "card %d is listed twice", q);
                 if (q)
                     bits |= 1 << (q - 1);
             }
@@ -976,8 +951,8 @@ void store_framing_doc_check(json_t *framing, StoreDocRef *ref, void *ctx,
     if (!framing || json_is_null(framing))
         return;
     if (!json_is_object(framing)) {
-        issue(is, "framing",
-              "must be an object {axes, cards, moves, indicators}");
+        store_issue_add(is, "framing",
+                        "must be an object {axes, cards, moves, indicators}");
         return;
     }
     json_t *axes = json_object_get(framing, "axes");

@@ -148,6 +148,11 @@ int store_state_at(StoreDb *db, const StoreActor *a, const char *type,
                    long long target, long long event_id, json_t **state,
                    StoreErr *err);
 
+/* Adds a problem found in a workspace document to is (doc.c), counting
+ * it as dropped past STORE_ISSUES_MAX or when out of memory. */
+void store_issue_add(StoreIssues *is, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The schema's migrations, run by store_open. */
 int store_migrate(StoreDb *db, int *was, StoreErr *err);
 
