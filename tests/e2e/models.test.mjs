@@ -41,6 +41,17 @@ describe('the Models view', { concurrency: false }, () => {
     await page.click('#models-link');
     await page.waitForSelector('.model-card');
     assert.equal(await page.locator('.model-card').count(), 3);
+    // The workspace stays in the bar: its name and tabs, one click back.
+    await page.waitForSelector('.topbar .ws-name');
+    assert.equal(await page.locator('.topbar .tabs a').count(), 7);
+    assert.match(await page.locator('#models-link').getAttribute('class'), /current/);
+    // At the default 1280 px the bar is one line, nothing hidden off its end.
+    const bar = await page.locator('#topbar').evaluate((el) => ({
+      h: el.getBoundingClientRect().height,
+      tabsFit: el.querySelector('.tabs').scrollWidth <= el.querySelector('.tabs').clientWidth,
+    }));
+    assert.ok(bar.h <= 60, `the top bar wraps: ${bar.h} px tall`);
+    assert.ok(bar.tabsFit, 'a tab is cut off at the end of the bar');
     await shot(page, 'models-01-library');
     await page.locator('.model-card a', { hasText: 'demand' }).first().click();
     await page.waitForSelector('.model-page h1');

@@ -117,6 +117,7 @@ function drawTopbar(tab) {
       h('span', { class: 'name' }, ctx ? ctx.ws.display_name : user.display_name),
       h('button', {
         type: 'button', class: 'quiet', id: 'signout',
+        title: `Signed in as ${ctx ? ctx.ws.display_name : user.display_name}`,
         onclick: async () => {
           try {
             await signOut();
@@ -193,7 +194,19 @@ async function route() {
     return head === 'signup' ? renderSignUp(main) : renderSignIn(main);
   }
   if (head === 'models') {
-    app.ctx = null;
+    // A model opened from a workspace (#/models/in/SLUG, #/models/NAME/SLUG)
+    // keeps that workspace's bar, so its tabs are one click away.
+    const slug = rest[0] === 'in' ? rest[1] : rest[1];
+    if (!slug) {
+      app.ctx = null;
+    } else if (!app.ctx || app.ctx.slug !== slug) {
+      try {
+        app.ctx = await workspaceContext(slug);
+      } catch {
+        app.ctx = null; /* the library still works without the workspace */
+      }
+      if (superseded()) return undefined;
+    }
     document.body.dataset.tab = 'models';
     drawTopbar('models');
     const r = await renderModels(main, rest, stale);
