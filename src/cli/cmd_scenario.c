@@ -105,6 +105,69 @@ static bool parse_method(const char *val, SdMethod *m)
     return true;
 }
 
+/* The options `ensemble` and `compare` share, and the model named on the
+ * command line. */
+typedef struct CommonOpts {
+    const char *model;   /* the model file */
+    const char *outpath; /* -o FILE, or NULL for standard output */
+    const char *vars;    /* --vars A,B, or NULL for every variable */
+    SdMethod method;     /* --method */
+    bool method_given;   /* --method was given */
+    Format fmt;          /* --format */
+    bool text_ok;        /* whether this command writes text */
+} CommonOpts;
+
+/* Takes argv[*i] when it is a shared option (moving *i past its value) or
+ * the model: 1. Returns 0 for an option the command must take itself, -1
+ * after saying what is wrong. */
+static int common_opt(CommonOpts *c, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    if (!strcmp(arg, "--vars")) {
+        if (!val) {
+            cli_error("--vars takes a comma-separated list of names");
+            return -1;
+        }
+        c->vars = val;
+    } else if (!strcmp(arg, "--method")) {
+        if (!parse_method(val, &c->method)) {
+            cli_error("--method takes euler, rk2 or rk4");
+            return -1;
+        }
+        c->method_given = true;
+    } else if (!strcmp(arg, "--format")) {
+        if (val && c->text_ok && !strcmp(val, "text"))
+            c->fmt = FMT_TEXT;
+        else if (val && !strcmp(val, "csv"))
+            c->fmt = FMT_CSV;
+        else if (val && !strcmp(val, "json"))
+            c->fmt = FMT_JSON;
+        else {
+            cli_error(c->text_ok ? "--format takes text, csv or json"
+                                 : "--format takes csv or json");
+            return -1;
+        }
+    } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
+        if (!val) {
+            cli_error("-o takes a file name");
+            return -1;
+        }
+        c->outpath = val;
+    } else if (arg[0] == '-' && arg[1]) {
+        return 0;
+    } else {
+        if (c->model) {
+            cli_error("more than one model given ('%s' and '%s')", c->model,
+                      arg);
+            return -1;
+        }
+        c->model = arg;
+        return 1;
+    }
+    (*i)++;
+    return 1;
+}
+
 static FILE *open_out(const char *path)
 {
     if (!path || !strcmp(path, "-"))
@@ -222,15 +285,19 @@ static void write_ensemble(FILE *f, const SdEnsemble *e,
 
 int cmd_ensemble(int argc, char **argv)
 {
-    const char *model = NULL, *outpath = NULL, *vars = NULL;
     const char *specs[MAX_LIST], *sets[MAX_LIST];
     int nspecs = 0, nsets = 0;
-    Format fmt = FMT_CSV;
+    CommonOpts c = {.fmt = FMT_CSV};
     bool quiet = false;
     SdEnsembleOpts o = {.runs = 0, .seed = 1};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
+        int taken = common_opt(&c, argc, argv, &i);
+        if (taken < 0)
+            return EXIT_USAGE;
+        if (taken)
+            continue;
         if (!strcmp(arg, "--runs")) {
             if (!val || !str_to_int(val, 1, 10000000, &n)) {
                 cli_error("--runs takes a number of runs from 1 to 10000000");
@@ -270,50 +337,19 @@ int cmd_ensemble(int argc, char **argv)
                 return EXIT_USAGE;
             }
             sets[nsets++] = val;
-        } else if (!strcmp(arg, "--vars")) {
-            if (!val) {
-                cli_error("--vars takes a comma-separated list of names");
-                return EXIT_USAGE;
-            }
-            vars = val;
-        } else if (!strcmp(arg, "--method")) {
-            if (!parse_method(val, &o.method)) {
-                cli_error("--method takes euler, rk2 or rk4");
-                return EXIT_USAGE;
-            }
-            o.method_given = true;
-        } else if (!strcmp(arg, "--format")) {
-            if (val && !strcmp(val, "csv"))
-                fmt = FMT_CSV;
-            else if (val && !strcmp(val, "json"))
-                fmt = FMT_JSON;
-            else {
-                cli_error("--format takes csv or json");
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!val) {
-                cli_error("-o takes a file name");
-                return EXIT_USAGE;
-            }
-            outpath = val;
         } else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
             quiet = true;
             continue;
-        } else if (arg[0] == '-' && arg[1]) {
+        } else {
             cli_error("unknown option '%s'", arg);
             return EXIT_USAGE;
-        } else {
-            if (model) {
-                cli_error("more than one model given ('%s' and '%s')", model,
-                          arg);
-                return EXIT_USAGE;
-            }
-            model = arg;
-            continue;
         }
         i++;
     }
+    const char *model = c.model, *outpath = c.outpath, *vars = c.vars;
+    Format fmt = c.fmt;
+    o.method = c.method;
+    o.method_given = c.method_given;
     if (!model || !o.runs || !nspecs) {
         cli_error("usage: territory ensemble MODEL --runs N --vary "
                   "'NAME=DIST(ARGS)' ... [--set NAME=VALUE ...] [--seed S] "
@@ -566,14 +602,18 @@ static void write_compare(FILE *f, const Run *runs, int nruns, const int *rows,
 
 int cmd_compare(int argc, char **argv)
 {
-    const char *model = NULL, *outpath = NULL, *vars = NULL, *at = NULL;
+    const char *at = NULL;
     const char *files[MAX_LIST];
     int nfiles = 0;
     bool baseline = true;
-    Format fmt = FMT_TEXT;
-    SdRunOpts ro = {0};
+    CommonOpts c = {.fmt = FMT_TEXT, .text_ok = true};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int taken = common_opt(&c, argc, argv, &i);
+        if (taken < 0)
+            return EXIT_USAGE;
+        if (taken)
+            continue;
         if (!strcmp(arg, "--scenario")) {
             if (!val) {
                 cli_error("--scenario takes a scenario file (JSON)");
@@ -584,58 +624,24 @@ int cmd_compare(int argc, char **argv)
                 return EXIT_USAGE;
             }
             files[nfiles++] = val;
-        } else if (!strcmp(arg, "--vars")) {
-            if (!val) {
-                cli_error("--vars takes a comma-separated list of names");
-                return EXIT_USAGE;
-            }
-            vars = val;
         } else if (!strcmp(arg, "--at")) {
             if (!val) {
                 cli_error("--at takes a comma-separated list of times");
                 return EXIT_USAGE;
             }
             at = val;
-        } else if (!strcmp(arg, "--method")) {
-            if (!parse_method(val, &ro.method)) {
-                cli_error("--method takes euler, rk2 or rk4");
-                return EXIT_USAGE;
-            }
-            ro.method_given = true;
-        } else if (!strcmp(arg, "--format")) {
-            if (val && !strcmp(val, "text"))
-                fmt = FMT_TEXT;
-            else if (val && !strcmp(val, "csv"))
-                fmt = FMT_CSV;
-            else if (val && !strcmp(val, "json"))
-                fmt = FMT_JSON;
-            else {
-                cli_error("--format takes text, csv or json");
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!val) {
-                cli_error("-o takes a file name");
-                return EXIT_USAGE;
-            }
-            outpath = val;
         } else if (!strcmp(arg, "--no-baseline")) {
             baseline = false;
             continue;
-        } else if (arg[0] == '-' && arg[1]) {
+        } else {
             cli_error("unknown option '%s'", arg);
             return EXIT_USAGE;
-        } else {
-            if (model) {
-                cli_error("more than one model given ('%s' and '%s')", model,
-                          arg);
-                return EXIT_USAGE;
-            }
-            model = arg;
-            continue;
         }
         i++;
     }
+    const char *model = c.model, *outpath = c.outpath, *vars = c.vars;
+    Format fmt = c.fmt;
+    SdRunOpts ro = {.method = c.method, .method_given = c.method_given};
     if (!model || !nfiles) {
         cli_error("usage: territory compare MODEL --scenario FILE ... "
                   "[--vars A,B] [--at T1,T2] [--format text|csv|json] "
