@@ -8,7 +8,11 @@
 # connections on 2 threads, and checks that every write it was answered
 # for is in the database. The server is stopped (SIGTERM) at the end.
 #
-#   sh bench/server.sh TERRITORY OUTDIR
+#   sh bench/server.sh [TERRITORY OUTDIR]
+#
+# Run alone (no arguments) it uses build/territory (made with `make` when
+# missing) and build/bench/server, and prints the two results readably
+# after the lines above.
 #
 # Prints, for bench/run.sh, a line `get<TAB>result...` and a line
 # `post<TAB>result...` (the fields of bench/wrk/report.lua) and a line
@@ -21,10 +25,17 @@
 # samples the server while that wrk run lasts (bench/run.sh's profiles).
 set -eu
 
-[ $# -eq 2 ] || { echo "usage: sh bench/server.sh TERRITORY OUTDIR" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+alone=0
+if [ $# -eq 0 ]; then
+    alone=1
+    root=$(cd "$here/.." && pwd)
+    [ -x "$root/build/territory" ] || make -C "$root" -j2 build/territory >&2
+    set -- "$root/build/territory" "$root/build/bench/server"
+fi
+[ $# -eq 2 ] || { echo "usage: sh bench/server.sh [TERRITORY OUTDIR]" >&2; exit 2; }
 bin=$1
 out=$2
-here=$(cd "$(dirname "$0")" && pwd)
 secs=${BENCH_WRK_SECONDS:-10}
 conns=64
 items=1000
@@ -50,7 +61,7 @@ stop() {
     wait "$pid" 2>/dev/null || true
 }
 trap stop EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 # The server prints one line once it listens: wait up to 30 s for it.
 url=
@@ -115,3 +126,11 @@ before=$(python3 "$here/server_setup.py" "$url" count "$slug" "$cookie")
 run_wrk post "api/w/$slug/items"
 after=$(python3 "$here/server_setup.py" "$url" count "$slug" "$cookie")
 printf 'items\t%s\t%s\n' "$before" "$after"
+if [ $alone -eq 1 ]; then
+    # the wrk lines, as wrk printed them, for a person
+    for k in get post; do
+        echo "== $k:"
+        grep -E 'Requests/sec|Latency|Non-2xx|Socket errors|requests in' \
+            "$out/wrk-$k.out" || true
+    done
+fi

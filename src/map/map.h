@@ -60,6 +60,11 @@ int map_graph_find(const MapGraph *g, const char *id);
  * field (`links[3].to: ...`) or the JSON line and column. */
 int map_graph_from_json(const char *text, size_t len, const char *file,
                         MapGraph **out, TDiags *d);
+/* The same through jansson's whole tree, which map_graph_from_json falls
+ * back on for anything its single pass does not read plainly (and for
+ * every message); for tests that compare the two. */
+int map_graph_from_json_tree(const char *text, size_t len, const char *file,
+                             MapGraph **out, TDiags *d);
 /* The causal graph of a model: a link from each variable an equation
  * reads to the variable it defines, flows into and out of their stocks,
  * each with the polarity sign analysis can prove (else ?); links through
@@ -127,6 +132,13 @@ void map_text_index_free(MapTextIndex *ix); /* NULL is a no-op */
 /* Adds a document (an item's title and body joined); id is the caller's.
  * 0 or -1 (ENOMEM). */
 int map_text_index_add(MapTextIndex *ix, long long id, const char *text);
+/* Removes the document of id (the first added with it): its terms' df
+ * drop, and later queries score as if it had never been added (the
+ * surface counts behind theme names keep its words). 0, or -1 with errno
+ * ENOENT when no document has that id. Edit = remove, then add. */
+int map_text_index_remove(MapTextIndex *ix, long long id);
+/* How many documents the index holds. */
+int map_text_index_count(const MapTextIndex *ix);
 typedef struct MapSimilar {
     long long id; /* the document's id, as given to map_text_index_add */
     double score; /* cosine similarity, 0..1 */

@@ -311,6 +311,7 @@ int map_text_terms(const char *text, TBuf *out)
 typedef struct TextTerm {
     const char *stem; /* in the index's arena */
     int df;           /* documents that contain it */
+    double ldf;       /* log(1 + df), for similarity's idf */
     int label;        /* index of its most used surface form, or -1 */
 } TextTerm;
 
@@ -328,6 +329,17 @@ typedef struct TextDoc {
     double *w;    /* unit-length TF-IDF weight of each, when not dirty */
 } TextDoc;
 
+typedef struct TextPost {
+    int doc;   /* index into docs */
+    double tf; /* 1 + ln(count) of the term in it */
+} TextPost;
+
+typedef struct TextPostList {
+    TextPost *items; /* the documents with the term, by index */
+    int len;         /* how many */
+    int cap;         /* allocated */
+} TextPostList;
+
 struct MapTextIndex {
     Arena arena;            /* stems and surface forms */
     THash term_ix;          /* stem -> index into terms */
@@ -341,6 +353,9 @@ struct MapTextIndex {
     int *pstart;            /* postings: per term, offset into pdoc/pw; +1 */
     int *pdoc;              /* document index of each posting */
     double *pw;             /* the document's weight for the term */
+    TextPostList *posts;    /* similarity's postings, per term */
+    int nposts;             /* terms posts has room for */
+    bool posts_stale;       /* a removal shifted indices: rebuild them */
 };
 
 MapTextIndex *map_text_index_new(void)
@@ -365,10 +380,62 @@ static void free_postings(MapTextIndex *ix)
     ix->pw = NULL;
 }
 
+static void posts_free(MapTextIndex *ix)
+{
+    for (int t = 0; t < ix->nposts; t++)
+        free(ix->posts[t].items);
+    free(ix->posts);
+    ix->posts = NULL;
+    ix->nposts = 0;
+}
+
+/* Room in posts for every term. */
+static int posts_cover(MapTextIndex *ix)
+{
+    if (ix->nposts >= ix->terms.len)
+        return 0;
+    int n = ix->terms.len + ix->terms.len / 2 + 16;
+    TextPostList *p = realloc(ix->posts, sizeof *p * (size_t)n);
+    if (!p)
+        return -1;
+    memset(p + ix->nposts, 0, sizeof *p * (size_t)(n - ix->nposts));
+    ix->posts = p;
+    ix->nposts = n;
+    return 0;
+}
+
+/* Adds document d's terms to the postings. */
+static int posts_add(MapTextIndex *ix, int d)
+{
+    if (posts_cover(ix))
+        return -1;
+    const TextDoc *doc = &ix->docs.items[d];
+    for (int r = 0; r < doc->n; r++) {
+        TextPostList *pl = &ix->posts[doc->term[r]];
+        TextPost p = {d, doc->tf[r]};
+        if (vec_push(pl, p))
+            return -1;
+    }
+    return 0;
+}
+
+/* Makes the postings again from the documents. */
+static int posts_rebuild(MapTextIndex *ix)
+{
+    for (int t = 0; t < ix->nposts; t++)
+        ix->posts[t].len = 0;
+    for (int d = 0; d < ix->docs.len; d++)
+        if (posts_add(ix, d))
+            return -1;
+    ix->posts_stale = false;
+    return 0;
+}
+
 void map_text_index_free(MapTextIndex *ix)
 {
     if (!ix)
         return;
+    posts_free(ix);
     for (int i = 0; i < ix->docs.len; i++) {
         free(ix->docs.items[i].term);
         free(ix->docs.items[i].tf);
@@ -394,7 +461,7 @@ static int intern_term(MapTextIndex *ix, const char *stem_text)
     if (ix->terms.len >= TEXT_TERMS_MAX)
         return -1;
     char *s = arena_strdup(&ix->arena, stem_text);
-    TextTerm term = {s, 0, -1};
+    TextTerm term = {s, 0, 0.0, -1};
     if (!s || vec_push(&ix->terms, term))
         return -1;
     if (thash_put(&ix->term_ix, s, ix->terms.len - 1)) {
@@ -516,9 +583,13 @@ int map_text_index_add(MapTextIndex *ix, long long id, const char *text)
     if (vec_push(&ix->docs, doc))
         goto nomem;
     for (int r = 0; r < runs; r++) {
-        ix->terms.items[doc.term[r]].df++;
+        TextTerm *tt = &ix->terms.items[doc.term[r]];
+        tt->df++;
+        tt->ldf = log(1.0 + tt->df);
         doc.tf[r] = 1 + log(doc.tf[r]);
     }
+    if (!ix->posts_stale && posts_add(ix, ix->docs.len - 1))
+        ix->posts_stale = true; /* out of memory: the next query retries */
     /* Surface forms, for naming themes; a failure only loses a label. */
     for (int i = 0; i < sc->toks.len; i++) {
         const Tok *t = &sc->toks.items[i];
@@ -537,8 +608,43 @@ nomem:
     return -1;
 }
 
+int map_text_index_remove(MapTextIndex *ix, long long id)
+{
+    if (!ix) {
+        errno = EINVAL;
+        return -1;
+    }
+    int d = 0;
+    while (d < ix->docs.len && ix->docs.items[d].id != id)
+        d++;
+    if (d == ix->docs.len) {
+        errno = ENOENT;
+        return -1;
+    }
+    TextDoc *doc = &ix->docs.items[d];
+    for (int r = 0; r < doc->n; r++) {
+        TextTerm *tt = &ix->terms.items[doc->term[r]];
+        tt->df--;
+        tt->ldf = log(1.0 + tt->df);
+    }
+    ix->posts_stale = true;
+    free(doc->term);
+    free(doc->tf);
+    free(doc->w);
+    /* the others keep their order: clustering walks them in it */
+    memmove(doc, doc + 1, sizeof *doc * (size_t)(ix->docs.len - d - 1));
+    ix->docs.len--;
+    ix->dirty = true;
+    return 0;
+}
+
+int map_text_index_count(const MapTextIndex *ix)
+{
+    return ix ? ix->docs.len : 0;
+}
+
 /* Recomputes idf, each document's unit weights and the postings when
- * documents were added since the last time. */
+ * documents were added or removed since the last time. */
 static int refresh(MapTextIndex *ix)
 {
     if (!ix->dirty)
@@ -608,6 +714,12 @@ static int cmp_cand(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Similarity reads its own postings (term -> documents with their tf),
+ * kept up to date as documents are added, and weighs only the documents
+ * that share a term with the query: idf comes from each term's cached
+ * log(1 + df) and the document count, so neither an add nor a query
+ * walks every document (a removal shifts the documents' indices, so the
+ * postings are rebuilt at the next query). */
 int map_text_similar(MapTextIndex *ix, const char *text, long long exclude_id,
                      double min_score, MapSimilar *out, int max)
 {
@@ -615,11 +727,11 @@ int map_text_similar(MapTextIndex *ix, const char *text, long long exclude_id,
         return 0;
     if (isnan(min_score))
         min_score = 0;
-    if (refresh(ix))
+    if (ix->posts_stale && posts_rebuild(ix))
         return -1;
     Scratch sc = {0};
-    int *first = NULL;
-    double *acc = NULL;
+    int *first = NULL, *touched = NULL;
+    double *acc = NULL, *sq = NULL;
     Cand *cand = NULL;
     int written = -1;
     if (tokenize(text, doc_len(text), &sc))
@@ -629,9 +741,13 @@ int map_text_similar(MapTextIndex *ix, const char *text, long long exclude_id,
         goto done;
     int nd = ix->docs.len;
     acc = calloc((size_t)nd + 1, sizeof(double));
+    sq = calloc((size_t)nd + 1, sizeof(double));
+    touched = malloc(sizeof(int) * ((size_t)nd + 1));
     cand = malloc(sizeof(Cand) * ((size_t)nd + 1));
-    if (!acc || !cand)
+    if (!acc || !sq || !touched || !cand)
         goto done;
+    double lnd = log(1.0 + nd);
+    int nt = 0;
     /* A word no document has still counts in the query's length, with the
      * idf of a term of df 0: a query of many new words is less similar. */
     double norm = 0;
@@ -639,31 +755,61 @@ int map_text_similar(MapTextIndex *ix, const char *text, long long exclude_id,
         const char *st = sc.strs.data + sc.toks.items[first[r]].stem;
         double tf = 1 + log((double)(first[r + 1] - first[r]));
         int t;
-        bool known =
-            thash_get(&ix->term_ix, st, &t) && ix->terms.items[t].df > 0;
-        double idf = known ? ix->idf[t] : log(1.0 + nd) + 1.0;
+        bool known = thash_get(&ix->term_ix, st, &t) &&
+                     ix->terms.items[t].df > 0 && t < ix->nposts;
+        double idf = known ? lnd - ix->terms.items[t].ldf + 1.0 : lnd + 1.0;
         double w = tf * idf;
         norm += w * w;
-        if (known)
-            for (int p = ix->pstart[t]; p < ix->pstart[t + 1]; p++)
-                acc[ix->pdoc[p]] += w * ix->pw[p];
+        if (!known)
+            continue;
+        const TextPostList *pl = &ix->posts[t];
+        for (int p = 0; p < pl->len; p++) {
+            int d = pl->items[p].doc;
+            if (acc[d] == 0) /* every weight is > 0: untouched till now */
+                touched[nt++] = d;
+            double x = pl->items[p].tf * idf;
+            acc[d] += w * x;
+            sq[d] += x * x;
+        }
     }
     norm = sqrt(norm);
     int nc = 0;
-    for (int d = 0; d < nd; d++) {
-        const TextDoc *doc = &ix->docs.items[d];
-        double s = norm > 0 ? acc[d] / norm : 0;
+    for (int k = 0; k < nt; k++) {
+        const TextDoc *doc = &ix->docs.items[touched[k]];
+        /* sq holds the part of the document's length on the query's
+         * words, so acc / (sqrt(sq) * norm) bounds its score from above:
+         * a document whose bound is under the threshold is passed over
+         * without weighing all its words (what matches a common word
+         * only) */
+        if (min_score > 0 && norm > 0 &&
+            acc[touched[k]] / (sqrt(sq[touched[k]]) * norm) <
+                min_score * (1 - 1e-9))
+            continue;
+        double dn = 0;
+        for (int r = 0; r < doc->n; r++) {
+            double x =
+                doc->tf[r] * (lnd - ix->terms.items[doc->term[r]].ldf + 1.0);
+            dn += x * x;
+        }
+        dn = sqrt(dn);
+        double s = norm > 0 && dn > 0 ? acc[touched[k]] / (dn * norm) : 0;
         s = s < 0 ? 0 : s > 1 ? 1 : s;
         if (doc->id == exclude_id || !(s >= min_score))
             continue;
         cand[nc++] = (Cand){doc->id, s};
     }
+    if (0 >= min_score) /* a threshold of 0 takes the unrelated too */
+        for (int d = 0; d < nd; d++)
+            if (acc[d] == 0 && ix->docs.items[d].id != exclude_id)
+                cand[nc++] = (Cand){ix->docs.items[d].id, 0};
     qsort(cand, (size_t)nc, sizeof *cand, cmp_cand);
     written = nc < max ? nc : max;
     for (int i = 0; i < written; i++)
         out[i] = (MapSimilar){cand[i].id, cand[i].score};
 done:
     free(cand);
+    free(touched);
+    free(sq);
     free(acc);
     free(first);
     scratch_free(&sc);

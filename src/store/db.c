@@ -350,23 +350,73 @@ json_t *col_int_or_null(sqlite3_stmt *st, int i)
 
 /* ---- transactions ----------------------------------------------------- */
 
+/* In a group transaction (store_group_begin) each db_begin is a
+ * savepoint: its db_end releases it or rolls back to it, so one request's
+ * failure undoes only its own writes, and the group commits them all. */
 int db_begin(StoreDb *db, StoreErr *err)
 {
+    if (db->group) {
+        int rc = db_exec(db, err, NULL, "SAVEPOINT w", "");
+        if (rc == STORE_OK)
+            db->depth++;
+        return rc;
+    }
     return db_exec(db, err, NULL, "BEGIN IMMEDIATE", "");
 }
 
 int db_commit(StoreDb *db, StoreErr *err)
 {
-    int rc = db_exec(db, err, NULL, "COMMIT", "");
+    if (db->group && db->depth == 0)
+        return STORE_OK; /* no savepoint of its own: the group's */
+    int rc = db_exec(db, err, NULL, db->group ? "RELEASE w" : "COMMIT", "");
     if (rc != STORE_OK)
         db_rollback(db);
+    else if (db->group)
+        db->depth--;
     return rc;
 }
 
 void db_rollback(StoreDb *db)
 {
+    if (db->group) {
+        if (sqlite3_get_autocommit(db->h)) {
+            /* SQLite rolled the whole transaction back (an I/O error,
+             * say): every request of the group is lost */
+            db->broken = true;
+            db->depth = 0;
+        } else if (db->depth > 0) {
+            sqlite3_exec(db->h, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+            db->depth--;
+        }
+        return;
+    }
     if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_group_begin(StoreDb *db, StoreErr *err)
+{
+    int rc = db_exec(db, err, NULL, "BEGIN IMMEDIATE", "");
+    if (rc == STORE_OK) {
+        db->group = true;
+        db->depth = 0;
+        db->broken = false;
+    }
+    return rc;
+}
+
+int store_group_commit(StoreDb *db, StoreErr *err)
+{
+    bool broken = db->broken || sqlite3_get_autocommit(db->h);
+    db->group = false;
+    db->depth = 0;
+    db->broken = false;
+    if (broken) {
+        db_rollback(db);
+        return err_set(err, STORE_EINTERNAL, "internal", NULL,
+                       "the group's transaction was rolled back");
+    }
+    return db_commit(db, err);
 }
 
 int db_end(StoreDb *db, int rc, StoreErr *err)

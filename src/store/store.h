@@ -626,4 +626,40 @@ int store_framing_doc_export(StoreDb *db, const StoreActor *a,
                              const long long *set, int n, json_t **framing,
                              StoreErr *err);
 
+/* ---- what the server's caches key on (version.c) ---------------------- */
+
+/* A workspace's version: every change writes an event in its own
+ * transaction, so (first, last) changes whenever anything it shows does;
+ * first tells a workspace from a deleted one whose id was reused. */
+typedef struct StoreWsVersion {
+    long long first; /* its first event's id, 0 when it has none */
+    long long last;  /* its last event's id, 0 when it has none */
+} StoreWsVersion;
+int store_ws_version(StoreDb *db, long long ws_id, StoreWsVersion *v,
+                     StoreErr *err);
+/* The distinct items (item_a, item_b) that the workspace's events with
+ * after < id <= upto name, ascending, into ids; *n is -1 when there are
+ * more than max (the caller rebuilds instead). */
+int store_items_touched(StoreDb *db, long long ws_id, long long after,
+                        long long upto, long long *ids, int max, int *n,
+                        StoreErr *err);
+/* A read transaction (a deferred BEGIN): the reads until store_read_end
+ * see one snapshot and take the WAL read lock once, not once each. No
+ * write may be made in it. */
+int store_read_begin(StoreDb *db, StoreErr *err);
+void store_read_end(StoreDb *db);
+/* Group commit: store_group_begin opens one transaction (BEGIN
+ * IMMEDIATE) in which several requests write, each store call's own
+ * transaction becoming a savepoint (undone alone when it fails);
+ * store_group_commit commits them all with one sync, or rolls them all
+ * back (EINTERNAL) when it cannot. Nothing is durable before it returns
+ * STORE_OK. */
+int store_group_begin(StoreDb *db, StoreErr *err);
+int store_group_commit(StoreDb *db, StoreErr *err);
+/* Item id's title and body appended to title and body, with *live true,
+ * when it is an open, visible item of workspace ws_id; *live false (and
+ * nothing appended) otherwise. */
+int store_item_text(StoreDb *db, long long ws_id, long long id, bool *live,
+                    TBuf *title, TBuf *body, StoreErr *err);
+
 #endif

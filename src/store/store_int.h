@@ -29,6 +29,10 @@ struct StoreDb {
     sqlite3 *h;                        /* the connection */
     StoreStmt cache[STORE_STMT_CACHE]; /* prepared statements */
     int ncache;                        /* how many are in use */
+    bool group;  /* in a group transaction (store_group_begin): db_begin
+                    and db_end make and end savepoints */
+    int depth;   /* savepoints open in it */
+    bool broken; /* SQLite ended the group's transaction itself */
 };
 
 /* ---- statements ------------------------------------------------------- */

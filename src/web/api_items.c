@@ -93,10 +93,14 @@ static MapTextIndex *text_index(WebCtx *c, json_t **texts, StoreErr *e)
     return ix;
 }
 
-/* [{id, title, score}] of the open items most like text, but exclude. */
+/* [{id, title, score}] of the open items most like text, but exclude:
+ * from the server's kept index (cache.c), else built for this request. */
 static json_t *similar_to(WebCtx *c, const char *text, long long exclude,
                           StoreErr *e)
 {
+    if (c->conf->cache)
+        return web_cache_similar(c->conf->cache, c->db, c->actor.ws_id, text,
+                                 exclude, e);
     json_t *texts = NULL;
     MapTextIndex *ix = text_index(c, &texts, e);
     if (!ix)
@@ -160,6 +164,16 @@ void web_items_list(WebCtx *c)
     web_json(c, 200, json_pack("{s:o}", "items", list));
 }
 
+/* The answer to an item add: the item and its near-duplicates (the item
+ * is stored: a failed similarity check only loses the hint). */
+static void item_added(WebCtx *c)
+{
+    StoreErr e = {0};
+    json_t *sim = similar_to(c, tbuf_cstr(&c->after_text), c->after_id, &e);
+    answer_item(c, c->after_id, 201,
+                json_pack("{s:o}", "similar", sim ? sim : json_array()));
+}
+
 void web_item_add(WebCtx *c)
 {
     StoreItemEdit ie;
@@ -170,13 +184,16 @@ void web_item_add(WebCtx *c)
         web_store_error(c, &e);
         return;
     }
-    TBuf text = {0};
-    tbuf_printf(&text, "%s\n%s", ie.title, ie.body ? ie.body : "");
-    json_t *sim = similar_to(c, tbuf_cstr(&text), id, &e);
-    tbuf_free(&text);
-    /* the item is stored: a failed similarity check only loses the hint */
-    answer_item(c, id, 201,
-                json_pack("{s:o}", "similar", sim ? sim : json_array()));
+    c->after_id = id;
+    if (tbuf_printf(&c->after_text, "%s\n%s", ie.title,
+                    ie.body ? ie.body : "") != T_OK) {
+        web_error(c, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    if (c->conf->group && (c->route->flags & WEB_R_GROUP))
+        c->after = item_added; /* once the batch is committed */
+    else
+        item_added(c);
 }
 
 void web_item_get(WebCtx *c)

@@ -125,15 +125,81 @@ void web_link_rollback(WebCtx *c)
 
 /* ---- map and loops ---------------------------------------------------- */
 
+/* The map comes from the cache (cache.c) when the workspace's version
+ * is the one it was made at; else it is made and kept. Gzipped for a
+ * client that takes it (each form made once per version). Its ETag names
+ * the workspace, the version and the form, so a client that has it gets
+ * a 304; the membership was checked before (a non-member never gets
+ * here). */
 void web_map(WebCtx *c)
 {
     StoreErr e = {0};
-    json_t *map = NULL;
-    if (store_map(c->db, &c->actor, &map, &e) != STORE_OK) {
+    StoreWsVersion v;
+    WebCache *cache = c->conf->cache;
+    long long ws = c->actor.ws_id;
+    /* the version first: the map read after it is at least as new, so a
+     * map is never kept under a version newer than itself */
+    if (store_ws_version(c->db, ws, &v, &e) != STORE_OK) {
         web_store_error(c, &e);
         return;
     }
-    web_json(c, 200, map);
+    bool gz = web_accepts_gzip(web_arg(c, WEB_HEADER, "Accept-Encoding"));
+    char etag[96];
+    web_cache_etag(cache, ws, &v, etag, sizeof etag);
+    if (gz) /* another form, another strong ETag: "...-g" */
+        memcpy(etag + strlen(etag) - 1, "-g\"", 4);
+    web_header(c->resp, "ETag", "%s", etag);
+    web_header(c->resp, "Vary", "Accept-Encoding");
+    /* revalidate each time (a member's own copy only) rather than
+     * no-store, so that the ETag is used */
+    web_header_set(c->resp, "Cache-Control", "private, no-cache");
+    if (web_etag_matches(web_arg(c, WEB_HEADER, "If-None-Match"), etag)) {
+        c->resp->status = 304;
+        c->resp->ctype = NULL;
+        return;
+    }
+    WebShared *body = cache ? web_cache_map_get(cache, ws, &v, gz) : NULL;
+    if (!body && gz && cache) {
+        /* the plain form may be kept: gzip that */
+        WebShared *plain = web_cache_map_get(cache, ws, &v, false);
+        if (plain) {
+            body = web_gzip(web_shared_data(plain), web_shared_len(plain));
+            web_shared_release(plain);
+            if (body)
+                web_cache_map_put_gzip(cache, ws, &v, body);
+        }
+    }
+    if (!body) {
+        json_t *map = NULL;
+        if (store_map(c->db, &c->actor, &map, &e) != STORE_OK) {
+            web_store_error(c, &e);
+            return;
+        }
+        char *text = json_dumps(map, JSON_COMPACT);
+        json_decref(map);
+        WebShared *plain = text ? web_shared_new(text, strlen(text)) : NULL;
+        free(text);
+        if (plain && cache)
+            web_cache_map_put(cache, ws, &v, plain);
+        if (plain && gz) {
+            body = web_gzip(web_shared_data(plain), web_shared_len(plain));
+            web_shared_release(plain);
+            if (body && cache)
+                web_cache_map_put_gzip(cache, ws, &v, body);
+        } else {
+            body = plain;
+        }
+        if (!body) {
+            web_error(c, 500, "internal", NULL, "out of memory");
+            return;
+        }
+    }
+    if (gz)
+        web_header(c->resp, "Content-Encoding", "gzip");
+    c->resp->status = 200;
+    c->resp->ctype = "application/json";
+    c->resp->body.len = 0;
+    c->resp->shared = body;
 }
 
 /* The causal graph of a map answer: node i is nodes[i]. */

@@ -121,6 +121,8 @@ void web_ws_delete(WebCtx *c)
         web_store_error(c, &e);
         return;
     }
+    /* its id may be given to a new workspace */
+    web_cache_forget(c->conf->cache, c->actor.ws_id);
     web_no_content(c);
 }
 

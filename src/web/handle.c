@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void web_resp_free(WebResp *r)
 {
     tbuf_free(&r->body);
+    web_shared_release(r->shared);
+    r->shared = NULL;
     for (int i = 0; i < r->nheaders; i++)
         free(r->headers[i].value);
     r->nheaders = 0;
@@ -32,6 +35,32 @@ void web_header(WebResp *r, const char *name, const char *fmt, ...)
     int rc = tbuf_vprintf(&b, fmt, ap);
     va_end(ap);
     if (rc != T_OK) {
+        tbuf_free(&b);
+        return;
+    }
+    r->headers[r->nheaders].name = name;
+    r->headers[r->nheaders].value = (char *)tbuf_cstr(&b);
+    r->nheaders++;
+}
+
+void web_header_set(WebResp *r, const char *name, const char *fmt, ...)
+{
+    TBuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = tbuf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (rc != T_OK) {
+        tbuf_free(&b);
+        return;
+    }
+    for (int i = 0; i < r->nheaders; i++)
+        if (!strcasecmp(r->headers[i].name, name)) {
+            free(r->headers[i].value);
+            r->headers[i].value = (char *)tbuf_cstr(&b);
+            return;
+        }
+    if (r->nheaders >= WEB_HEADERS_MAX) {
         tbuf_free(&b);
         return;
     }
@@ -71,6 +100,8 @@ void web_json(WebCtx *c, int status, json_t *j)
 {
     WebResp *r = c->resp;
     r->body.len = 0;
+    web_shared_release(r->shared);
+    r->shared = NULL;
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text) {
@@ -195,8 +226,10 @@ static bool load_actor(WebCtx *c)
     return true;
 }
 
-void web_handle(const WebConf *conf, StoreDb *db, const WebReq *req,
-                WebResp *resp)
+/* snap: a read transaction is open on db (web_handle), ended here before
+ * a grouped write's handler, which writes on the group's connection. */
+static void dispatch(const WebConf *conf, StoreDb *db, const WebReq *req,
+                     WebResp *resp, bool *snap)
 {
     WebCtx c = {.conf = conf, .db = db, .req = req, .resp = resp};
     web_common_headers(resp);
@@ -255,6 +288,36 @@ void web_handle(const WebConf *conf, StoreDb *db, const WebReq *req,
             return;
         }
     }
-    c.route->fn(&c);
+    if ((c.route->flags & WEB_R_GROUP) && conf->group) {
+        if (*snap)
+            store_read_end(db);
+        *snap = false;
+        web_group_run(conf->group, &c);
+    } else {
+        c.route->fn(&c);
+    }
+    tbuf_free(&c.after_text);
     json_decref(c.body);
+}
+
+void web_handle(const WebConf *conf, StoreDb *db, const WebReq *req,
+                WebResp *resp)
+{
+    /* a read-only GET (WEB_R_SNAPSHOT) reads in one transaction: the WAL
+     * read lock is taken once for the session, the membership and the
+     * handler, not once per query; so do a grouped write's session and
+     * membership (up to its handler) */
+    bool snap = false;
+    const WebRoute *r = NULL;
+    WebMatch m;
+    if (!strncmp(req->path, "/api/", 5) &&
+        web_route(req->method, req->path, &r, &m, NULL, 0) == 0 &&
+        ((r->flags & WEB_R_SNAPSHOT) ||
+         ((r->flags & WEB_R_GROUP) && conf->group))) {
+        StoreErr e = {0};
+        snap = store_read_begin(db, &e) == STORE_OK;
+    }
+    dispatch(conf, db, req, resp, &snap);
+    if (snap)
+        store_read_end(db);
 }

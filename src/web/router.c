@@ -18,6 +18,7 @@
 #define A WEB_R_AUTH
 #define B (WEB_R_AUTH | WEB_R_BODY)
 #define OB (WEB_R_AUTH | WEB_R_OPTBODY)
+#define G WEB_R_GROUP
 
 static const WebRoute routes[] = {
     {"POST", "/api/signup", web_signup, 0, WEB_R_BODY},
@@ -38,31 +39,31 @@ static const WebRoute routes[] = {
     {"POST", "/api/w/:slug/invites", web_invite_make, F, B},
     {"POST", "/api/w/:slug/meetings", web_meeting_end, F, OB},
     {"GET", "/api/w/:slug/items", web_items_list, V, A},
-    {"POST", "/api/w/:slug/items", web_item_add, C, B},
+    {"POST", "/api/w/:slug/items", web_item_add, C, B | G},
     {"GET", "/api/w/:slug/items/:id", web_item_get, V, A},
-    {"PATCH", "/api/w/:slug/items/:id", web_item_edit, C, B},
-    {"DELETE", "/api/w/:slug/items/:id", web_item_delete, C, A},
-    {"POST", "/api/w/:slug/items/:id/merge", web_item_merge, F, B},
-    {"PUT", "/api/w/:slug/items/:id/rating", web_item_rate, C, B},
-    {"POST", "/api/w/:slug/items/:id/evidence", web_item_evidence, C, B},
-    {"POST", "/api/w/:slug/items/:id/hide", web_item_hide, F, A},
-    {"POST", "/api/w/:slug/items/:id/restore", web_item_restore, F, A},
-    {"POST", "/api/w/:slug/items/:id/rollback", web_item_rollback, F, B},
-    {"POST", "/api/w/:slug/items/:id/theme", web_item_theme, C, B},
+    {"PATCH", "/api/w/:slug/items/:id", web_item_edit, C, B | G},
+    {"DELETE", "/api/w/:slug/items/:id", web_item_delete, C, A | G},
+    {"POST", "/api/w/:slug/items/:id/merge", web_item_merge, F, B | G},
+    {"PUT", "/api/w/:slug/items/:id/rating", web_item_rate, C, B | G},
+    {"POST", "/api/w/:slug/items/:id/evidence", web_item_evidence, C, B | G},
+    {"POST", "/api/w/:slug/items/:id/hide", web_item_hide, F, A | G},
+    {"POST", "/api/w/:slug/items/:id/restore", web_item_restore, F, A | G},
+    {"POST", "/api/w/:slug/items/:id/rollback", web_item_rollback, F, B | G},
+    {"POST", "/api/w/:slug/items/:id/theme", web_item_theme, C, B | G},
     {"GET", "/api/w/:slug/similar", web_similar, V, A},
     {"GET", "/api/w/:slug/themes", web_themes_list, V, A},
-    {"POST", "/api/w/:slug/themes", web_theme_add, F, B},
+    {"POST", "/api/w/:slug/themes", web_theme_add, F, B | G},
     {"POST", "/api/w/:slug/themes/suggest", web_themes_suggest, F, OB},
-    {"PATCH", "/api/w/:slug/themes/:id", web_theme_edit, F, B},
-    {"DELETE", "/api/w/:slug/themes/:id", web_theme_delete, F, A},
+    {"PATCH", "/api/w/:slug/themes/:id", web_theme_edit, F, B | G},
+    {"DELETE", "/api/w/:slug/themes/:id", web_theme_delete, F, A | G},
     {"GET", "/api/w/:slug/links", web_links_list, V, A},
-    {"POST", "/api/w/:slug/links", web_link_add, C, B},
-    {"PATCH", "/api/w/:slug/links/:id", web_link_edit, C, B},
-    {"DELETE", "/api/w/:slug/links/:id", web_link_delete, C, A},
-    {"POST", "/api/w/:slug/links/:id/hide", web_link_hide, F, A},
-    {"POST", "/api/w/:slug/links/:id/restore", web_link_restore, F, A},
-    {"POST", "/api/w/:slug/links/:id/rollback", web_link_rollback, F, B},
-    {"GET", "/api/w/:slug/map", web_map, V, A},
+    {"POST", "/api/w/:slug/links", web_link_add, C, B | G},
+    {"PATCH", "/api/w/:slug/links/:id", web_link_edit, C, B | G},
+    {"DELETE", "/api/w/:slug/links/:id", web_link_delete, C, A | G},
+    {"POST", "/api/w/:slug/links/:id/hide", web_link_hide, F, A | G},
+    {"POST", "/api/w/:slug/links/:id/restore", web_link_restore, F, A | G},
+    {"POST", "/api/w/:slug/links/:id/rollback", web_link_rollback, F, B | G},
+    {"GET", "/api/w/:slug/map", web_map, V, A | WEB_R_SNAPSHOT},
     {"GET", "/api/w/:slug/loops", web_loops, V, A},
     {"GET", "/api/w/:slug/events", web_events, V, A},
     {"GET", "/api/w/:slug/feed.atom", web_feed, V, WEB_R_FEED},
@@ -138,17 +139,15 @@ static bool match(const char *pattern, const char *path, WebMatch *m)
             if (sn == 0)
                 return false; /* an empty segment names nothing */
             if (!strncmp(p, ":slug", pn)) {
-                if (sn < sizeof m->slug)
-                    snprintf(m->slug, sizeof m->slug, "%.*s", (int)sn, s);
-                else
-                    m->slug[0] = '\0';
+                size_t k = sn < sizeof m->slug ? sn : 0;
+                memcpy(m->slug, s, k);
+                m->slug[k] = '\0';
             } else if (!strncmp(p, ":id", pn)) {
                 m->id = parse_id(s, sn);
             } else if (!strncmp(p, ":token", pn)) {
-                if (sn < sizeof m->token)
-                    snprintf(m->token, sizeof m->token, "%.*s", (int)sn, s);
-                else
-                    m->token[0] = '\0';
+                size_t k = sn < sizeof m->token ? sn : 0;
+                memcpy(m->token, s, k);
+                m->token[k] = '\0';
             }
         } else if (pn != sn || strncmp(p, s, pn)) {
             return false;
@@ -166,8 +165,10 @@ int web_route(const char *method, const char *path, const WebRoute **route,
     if (allow && cap)
         allow[0] = '\0';
     bool path_found = false;
+    WebMatch tmp;
     for (size_t i = 0; i < NROUTES; i++) {
-        WebMatch tmp = {.id = -1};
+        tmp.id = -1;
+        tmp.slug[0] = tmp.token[0] = '\0';
         if (!match(routes[i].pattern, path, &tmp))
             continue;
         if (!strcmp(routes[i].method, method)) {

@@ -23,8 +23,7 @@ void web_common_headers(WebResp *resp)
     web_header(resp, "X-Frame-Options", "DENY");
 }
 
-/* Whether an If-None-Match list holds etag (or is "*"). */
-static bool etag_matches(const char *list, const char *etag)
+bool web_etag_matches(const char *list, const char *etag)
 {
     if (!list)
         return false;
@@ -55,7 +54,7 @@ void web_static(const WebReq *req, WebResp *resp)
     const char *inm =
         req->lookup ? req->lookup(req->lookup_ctx, WEB_HEADER, "If-None-Match")
                     : NULL;
-    if (etag_matches(inm, a->etag)) {
+    if (web_etag_matches(inm, a->etag)) {
         resp->status = 304;
         resp->ctype = NULL;
         return;

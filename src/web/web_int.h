@@ -57,10 +57,20 @@ typedef struct WebHeader {
     char *value;      /* owned */
 } WebHeader;
 
+/* A body shared by reference (the cached map): immutable, reference
+ * counted, freed by the last web_shared_release (cache.c). */
+typedef struct WebShared WebShared;
+WebShared *web_shared_new(const char *data, size_t len); /* one reference */
+const char *web_shared_data(const WebShared *s);
+size_t web_shared_len(const WebShared *s);
+void web_shared_release(WebShared *s); /* NULL is a no-op */
+
 typedef struct WebResp {
-    int status;                         /* HTTP status */
-    const char *ctype;                  /* Content-Type (a literal) */
-    TBuf body;                          /* the body */
+    int status;        /* HTTP status */
+    const char *ctype; /* Content-Type (a literal) */
+    TBuf body;         /* the body */
+    WebShared *shared; /* or the body by reference (one reference, the
+                          answer's), sent instead of body when set */
     WebHeader headers[WEB_HEADERS_MAX]; /* more headers */
     int nheaders;                       /* how many */
 } WebResp;
@@ -69,14 +79,78 @@ void web_resp_free(WebResp *r);
 /* Adds a header (value copied); dropped when the table is full. */
 void web_header(WebResp *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Sets a header: replaces the value of the first of that name, or adds. */
+void web_header_set(WebResp *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Whether an If-None-Match list (NULL: none) holds etag, or is "*". */
+bool web_etag_matches(const char *list, const char *etag);
+
+/* ---- the caches (cache.c) --------------------------------------------- */
+
+#define WEB_CACHE_MAPS 64                  /* workspaces' maps kept */
+#define WEB_CACHE_BYTES ((size_t)64 << 20) /* bytes of maps kept */
+#define WEB_CACHE_TEXTS 16                 /* near-duplicate indexes kept */
+
+typedef struct WebCache WebCache;
+/* NULL when out of memory. */
+WebCache *web_cache_new(int max_maps, size_t max_bytes, int max_texts);
+void web_cache_free(WebCache *c); /* NULL is a no-op */
+/* The ETag of workspace ws_id's map at version v (quoted). */
+void web_cache_etag(const WebCache *c, long long ws_id, const StoreWsVersion *v,
+                    char *out, size_t cap);
+/* The cached map of ws_id at exactly version v (a reference the caller
+ * releases), or NULL. */
+WebShared *web_cache_map_get(WebCache *c, long long ws_id,
+                             const StoreWsVersion *v, bool gzip);
+/* Keeps body (another reference) as ws_id's map at version v, unless a
+ * newer one is there or it is over the byte cap. */
+void web_cache_map_put(WebCache *c, long long ws_id, const StoreWsVersion *v,
+                       WebShared *body);
+/* Keeps gz (another reference) as the gzipped form of ws_id's map at
+ * version v, when that map is still kept and has none. */
+void web_cache_map_put_gzip(WebCache *c, long long ws_id,
+                            const StoreWsVersion *v, WebShared *gz);
+/* data gzipped (one reference), or NULL when out of memory. */
+WebShared *web_gzip(const char *data, size_t len);
+/* Whether an Accept-Encoding header (NULL: none) takes gzip. */
+bool web_accepts_gzip(const char *accept);
+/* Drops everything cached of ws_id (its workspace was deleted). */
+void web_cache_forget(WebCache *c, long long ws_id);
+/* Drops everything (a group's batch failed after the caches saw it). */
+void web_cache_forget_all(WebCache *c);
+
+/* ---- group commit (group.c) ------------------------------------------- */
+
+#define WEB_GROUP_MAX 128 /* requests in one batch at most */
+
+typedef struct WebGroup WebGroup;
+/* The group over connection db (owned from now on, even on failure:
+ * NULL when out of memory, db closed). */
+WebGroup *web_group_new(StoreDb *db, WebCache *cache);
+void web_group_free(WebGroup *g); /* NULL is a no-op */
+/* Runs c's handler in the group's open batch (or a new one) and returns
+ * once the batch is committed; c's answer is then a 500 if it was not. */
+struct WebCtx;
+void web_group_run(WebGroup *g, struct WebCtx *c);
+/* [{id, title, score}] of workspace ws_id's open, visible items most like
+ * text (threshold WEB_SIMILAR_MIN, at most WEB_SIMILAR_MAX), but exclude;
+ * from the kept index, brought up to date with the database first. NULL
+ * with e set on failure. */
+json_t *web_cache_similar(WebCache *c, StoreDb *db, long long ws_id,
+                          const char *text, long long exclude, StoreErr *e);
 
 /* ---- routes ----------------------------------------------------------- */
 
 enum {
-    WEB_R_AUTH = 1,    /* needs a signed-in user */
-    WEB_R_BODY = 2,    /* needs a JSON object body */
-    WEB_R_OPTBODY = 4, /* takes an optional JSON object body */
-    WEB_R_FEED = 8,    /* signed in by the feed token instead */
+    WEB_R_AUTH = 1,      /* needs a signed-in user */
+    WEB_R_BODY = 2,      /* needs a JSON object body */
+    WEB_R_OPTBODY = 4,   /* takes an optional JSON object body */
+    WEB_R_FEED = 8,      /* signed in by the feed token instead */
+    WEB_R_GROUP = 32,    /* a light write: committed with others that
+                            arrive together (group.c) */
+    WEB_R_SNAPSHOT = 16, /* a GET that only reads: the session, the
+                            membership and the handler read in one
+                            read transaction (one WAL snapshot) */
 };
 
 typedef struct WebMatch {
@@ -106,6 +180,9 @@ int web_route(const char *method, const char *path, const WebRoute **route,
 
 typedef struct WebConf {
     bool secure_cookies;    /* cookies always get Secure */
+    WebCache *cache;        /* the caches (thread-safe), or NULL: none */
+    WebGroup *group;        /* group commit of WEB_R_GROUP routes, or NULL:
+                               each request commits alone */
     const char *dummy_hash; /* a password hash to verify against when the
                                e-mail is unknown (same time either way) */
 } WebConf;
@@ -122,6 +199,12 @@ struct WebCtx {
     char session[WEB_HASH_LEN];   /* hash of the session token */
     StoreActor actor;             /* the membership, for /api/w/:slug routes */
     json_t *body;                 /* the parsed body (an object), or NULL */
+    WebHandler *after;  /* set by a WEB_R_GROUP handler: runs once its batch
+                           is committed, outside the group's lock, on this
+                           request's own connection (and not at all when
+                           the commit failed) */
+    long long after_id; /* for after: the row written */
+    TBuf after_text;    /* for after: a text (freed by the dispatcher) */
 };
 
 /* Answers the request (the dispatcher: CSRF, routing, limits, sessions,

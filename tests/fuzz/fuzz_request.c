@@ -147,6 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* a match always has a handler */
     if (q)
         query(q);
+    /* the request line as the map's Accept-Encoding and If-None-Match */
+    (void)web_accepts_gzip(path);
+    (void)web_etag_matches(line, "\"m0-1-2-3\"");
 
     const char *body = nl ? nl + 1 : "";
     size_t blen = nl ? size - head - 1 : 0;
