@@ -7,12 +7,18 @@
  * stocks (`INTEG(rate, initial)`), lookups in all their written forms
  * (definitions, `WITH LOOKUP`), the time-control variables, macro
  * expansion (each call becomes hidden variables in a scope of their own),
- * and the sketch (views, elements, arrows). Arrays, data equations and
- * the GET functions are refused with a message at their place.
+ * subscript ranges, data equations and the GET functions (once the ranges
+ * are known, the files they name are read through data.c: a data
+ * variable becomes a graphical function of Time, constants numbers, a
+ * lookup a graphical function), time controls that change during the run
+ * (marked dynamic for simtime.c), and the sketch (views, elements,
+ * arrows).
  */
 #include "sd_int.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +58,27 @@ typedef struct XRange {
 
 typedef VEC(XRange) RangeList;
 
+/* How a data variable reads between its data's times (the keyword after
+ * its name; interpolation when there is none). */
+typedef SdDataMode DataMode;
+#define DATA_INTERPOLATE SD_DATA_INTERPOLATE /* linear between times */
+
+typedef enum { GET_DATA, GET_CONSTANTS, GET_LOOKUPS } GetKind;
+
+#define GET_MAX_ARGS 5 /* GET DIRECT SUBSCRIPT's five */
+
+/* A GET function that is a whole equation, read once the ranges are. */
+typedef struct GetCall {
+    const char *eqn;                /* the equation text it stands as: its
+                                       address names the equation */
+    GetKind kind;                   /* what it reads */
+    DataMode mode;                  /* GET_DATA: between the times */
+    const char *fn;                 /* the function as written */
+    const char *args[GET_MAX_ARGS]; /* its texts, quotes removed */
+    size_t at[GET_MAX_ARGS];        /* where each is, for messages */
+    int nargs;                      /* how many */
+} GetCall;
+
 typedef struct Reader {
     SdModel *m;        /* what we fill */
     TDiags *d;         /* where errors go */
@@ -63,6 +90,8 @@ typedef struct Reader {
     int in_macro;      /* index of the macro being read, or -1 */
     int instances;     /* macro calls expanded */
     RangeList ranges;  /* subscript ranges as written */
+    VEC(GetCall) gets; /* GET functions, read after the ranges */
+    SdBook book;       /* the data files they read */
 } Reader;
 
 /* ---- places and messages ---------------------------------------------- */
@@ -480,7 +509,19 @@ static const char *unsupported(const char *ident)
         const char *why;
     } list[] = {
         {"get_time_value", NULL}, /* supported: the model's own time */
-        {"get_*", "reads data from a spreadsheet or CSV file"},
+        {"get_direct_data", "is read only as the whole equation of a variable"},
+        {"get_xls_data", "is read only as the whole equation of a variable"},
+        {"get_direct_constants", "is read only as the whole equation of a "
+                                 "variable"},
+        {"get_xls_constants", "is read only as the whole equation of a "
+                              "variable"},
+        {"get_direct_lookups", "is read only as the whole equation of a "
+                               "variable"},
+        {"get_xls_lookups", "is read only as the whole equation of a "
+                            "variable"},
+        {"get_data_*", "reads a data variable at another time, which is not "
+                       "written yet"},
+        {"get_*", "reads data from a file in a way not written yet"},
         {"lookup_invert", "is a lookup function not written yet"},
         {"lookup_area", "is a lookup function not written yet"},
         {"lookup_extrapolate", "is a lookup function not written yet"},
@@ -570,6 +611,113 @@ static int whole_call(Reader *r, size_t a, size_t b, const char *fn, Span *args)
         args[i].b += a;
     }
     return n;
+}
+
+/* ---- the GET functions -------------------------------------------------- */
+
+/* The GET functions read here, by canonical name. */
+static const struct {
+    const char *ident;
+    GetKind kind;
+    int nargs; /* file, tab or delimiter, [time row or column,] cell */
+} get_fns[] = {
+    {"get_direct_data", GET_DATA, 4},
+    {"get_xls_data", GET_DATA, 4},
+    {"get_direct_constants", GET_CONSTANTS, 3},
+    {"get_xls_constants", GET_CONSTANTS, 3},
+    {"get_direct_lookups", GET_LOOKUPS, 4},
+    {"get_xls_lookups", GET_LOOKUPS, 4},
+};
+
+/* Splits the arguments of a GET function, `( 'text', "text", ... )`
+ * from the '(' at lp, commas in quotes being part of the text; each
+ * argument's text goes to g with its place. Returns the offset after ')',
+ * or 0 after a message. */
+static size_t get_args(Reader *r, size_t lp, size_t end, GetCall *g)
+{
+    size_t p = lp + 1;
+    g->nargs = 0;
+    for (;;) {
+        p = skip_blank(r, p, end);
+        if (p >= end || (r->s[p] != '\'' && r->s[p] != '"')) {
+            err_at(r, p < end ? p : lp,
+                   "argument %d of '%s' must be text in quotes ('...')",
+                   g->nargs + 1, g->fn);
+            return 0;
+        }
+        char qc = r->s[p];
+        size_t q = p + 1;
+        while (q < end && r->s[q] != qc)
+            q++;
+        if (q >= end) {
+            err_at(r, p, "unterminated text in the arguments of '%s'", g->fn);
+            return 0;
+        }
+        if (g->nargs == GET_MAX_ARGS) {
+            err_at(r, p, "'%s' takes at most %d arguments", g->fn,
+                   GET_MAX_ARGS);
+            return 0;
+        }
+        g->at[g->nargs] = p;
+        g->args[g->nargs++] =
+            arena_strndup(&r->m->arena, r->s + p + 1, q - p - 1);
+        p = skip_blank(r, q + 1, end);
+        if (p < end && r->s[p] == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && r->s[p] == ')')
+            return p + 1;
+        err_at(r, p < end ? p : q,
+               "expected ',' or ')' in the arguments of '%s'", g->fn);
+        return 0;
+    }
+}
+
+/* If [a, b) is a whole call of a GET function that reads into a variable,
+ * fills g and returns 1; 0 when it is not; -1 after a message. The
+ * functions of subscript ranges are not looked for here. */
+static int get_call(Reader *r, size_t a, size_t b, GetCall *g)
+{
+    SdLexer lx;
+    lex_at(r, &lx, a, b);
+    if (sd_lex_next(&lx) != TK_NAME || lx.quoted)
+        return 0;
+    size_t ns = a + lx.start, ne = a + lx.end;
+    char *id = sd_canon_name(&r->m->arena, r->s + ns, ne - ns);
+    int k = -1;
+    for (size_t i = 0; id && i < sizeof get_fns / sizeof get_fns[0]; i++)
+        if (!strcmp(id, get_fns[i].ident))
+            k = (int)i;
+    if (k < 0)
+        return 0;
+    memset(g, 0, sizeof *g);
+    g->kind = get_fns[k].kind;
+    g->fn = display_name(r, ns, ne);
+    size_t lp = skip_blank(r, ne, b);
+    if (lp >= b || r->s[lp] != '(') {
+        err_at(r, ne, "expected '(' after '%s'", g->fn);
+        return -1;
+    }
+    size_t after = get_args(r, lp, b, g);
+    if (!after)
+        return -1;
+    after = skip_blank(r, after, b);
+    if (after < b) {
+        err_at(r, after, "'%s' must be the whole equation", g->fn);
+        return -1;
+    }
+    if (g->nargs != get_fns[k].nargs) {
+        err_at(r, ns, "'%s' takes %d arguments (%s), not %d", g->fn,
+               get_fns[k].nargs,
+               get_fns[k].nargs == 3
+                   ? "file, sheet or delimiter, first cell"
+                   : "file, sheet or delimiter, time row or column, first "
+                     "cell",
+               g->nargs);
+        return -1;
+    }
+    return 1;
 }
 
 static void set_doc(Reader *r, SdVar *v, Span units, Span doc)
@@ -719,17 +867,83 @@ static SdVar *lhs_var(Reader *r, Span name, const Lhs *lhs, SdEqn **eq)
     return v;
 }
 
+/* lhs = GET ...(...): the variable holds the call as its equation until
+ * read_gets reads the file, once the ranges are known. */
+static void define_get(Reader *r, Span name, const Lhs *lhs, Span rhs,
+                       GetCall *g, DataMode mode, Span units, Span doc)
+{
+    if (r->in_macro >= 0) {
+        err_at(r, rhs.a, "'%s' inside a macro is not supported", g->fn);
+        return;
+    }
+    if (lhs && lhs->nexcept) {
+        err_at(r, rhs.a, "'%s' in an equation with :EXCEPT: is not supported",
+               g->fn);
+        return;
+    }
+    g->mode = mode;
+    SdEqn *q;
+    SdVar *v = lhs_var(r, name, lhs, &q);
+    if (!v)
+        return;
+    v->kind = SD_AUX;
+    set_doc(r, v, units, doc);
+    const char **pe = q ? &q->eqn : &v->eqn;
+    set_eqn(r, pe, q ? &q->line : &v->line, q ? &q->col : &v->col, rhs);
+    g->eqn = *pe;
+    if (g->eqn)
+        vec_push(&r->gets, *g);
+}
+
+/* `lhs :MODE:` with no equation: a data variable whose values are given
+ * at run time (Vensim's .vdf; sd_model_attach_data reads them from a
+ * file). Until then it has no equation and sd_compile refuses it. */
+static void define_data(Reader *r, Span name, const Lhs *lhs, DataMode mode,
+                        Span units, Span doc)
+{
+    if (r->in_macro >= 0) {
+        err_at(r, name.a, "a data variable inside a macro is not supported");
+        return;
+    }
+    if (lhs && lhs->nexcept) {
+        err_at(r, name.a,
+               "a data variable with :EXCEPT: and no equation is not "
+               "supported");
+        return;
+    }
+    SdEqn *q;
+    SdVar *v = lhs_var(r, name, lhs, &q);
+    if (!v)
+        return;
+    v->kind = SD_AUX;
+    v->run_data = mode;
+    set_doc(r, v, units, doc);
+    where(r, name.a, &v->line, &v->col);
+    if (q) {
+        q->line = v->line;
+        q->col = v->col;
+    }
+}
+
 /* lhs = rhs: a stock (INTEG), an auxiliary with a lookup (WITH LOOKUP), a
  * list of numbers for the elements (or a TABBED ARRAY), or a plain
  * auxiliary. */
 static void define(Reader *r, Span name, const Lhs *lhs, Span rhs, Span units,
-                   Span doc)
+                   Span doc, DataMode mode)
 {
     const char *disp = display_name(r, name.a, name.b);
     rhs.a = skip_blank(r, rhs.a, rhs.b);
     rhs.b = trim_end(r, rhs.a, rhs.b);
     if (rhs.a >= rhs.b) {
         err_at(r, rhs.a, "the equation of '%s' is empty", disp);
+        return;
+    }
+    GetCall g;
+    int got = get_call(r, rhs.a, rhs.b, &g);
+    if (got < 0)
+        return;
+    if (got) {
+        define_get(r, name, lhs, rhs, &g, mode, units, doc);
         return;
     }
     if (!check_calls(r, rhs.a, rhs.b))
@@ -898,6 +1112,50 @@ static bool range_item(Reader *r, SdLexer *lx, size_t base, XRange *x)
     return true;
 }
 
+/* range ::= NAME ':' GET DIRECT SUBSCRIPT('file', 'tab', 'first cell',
+ * 'last cell', 'prefix'): the elements are the cells' texts, each after
+ * the prefix. [ns, ne) is the function's name, end the entry's end. */
+static void range_from_file(Reader *r, XRange *x, size_t ns, size_t ne,
+                            size_t end, RangeList *ranges)
+{
+    GetCall g = {.fn = display_name(r, ns, ne)};
+    size_t lp = skip_blank(r, ne, end);
+    if (lp >= end || r->s[lp] != '(') {
+        err_at(r, ne, "expected '(' after '%s'", g.fn);
+        return;
+    }
+    size_t after = get_args(r, lp, end, &g);
+    if (!after)
+        return;
+    after = skip_blank(r, after, end);
+    if (after < end) {
+        err_at(r, after, "'%s' must be the whole definition of range '%s'",
+               g.fn, x->name);
+        return;
+    }
+    if (g.nargs != 5) {
+        err_at(r, ns,
+               "'%s' takes 5 arguments (file, sheet or delimiter, first "
+               "cell, last cell, prefix), not %d",
+               g.fn, g.nargs);
+        return;
+    }
+    char err[512];
+    const SdSheet *sh;
+    const char **names;
+    int n;
+    if (sd_book_sheet(&r->book, g.args[0], g.args[1], &sh, err, sizeof err) ||
+        sd_sheet_names(sh, g.args[2], g.args[3], g.args[4], &r->m->arena,
+                       &names, &n, err, sizeof err)) {
+        err_at(r, g.at[0], "%s", err);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        vec_push(&x->items, names[i]);
+    if (vec_push(ranges, *x))
+        vec_free(&x->items);
+}
+
 /* range ::= NAME ':' item { ',' item } [ '->' map { ',' map } ]
  * map ::= NAME | '(' NAME ':' item { ',' item } ')' */
 static void define_range(Reader *r, Span name, size_t p, size_t end,
@@ -913,11 +1171,15 @@ static void define_range(Reader *r, Span name, size_t p, size_t end,
     if (lx.tok == TK_NAME) {
         char *id =
             sd_canon_name(&r->m->arena, r->s + p + lx.start, lx.end - lx.start);
+        if (id && (!strcmp(id, "get_direct_subscript") ||
+                   !strcmp(id, "get_xls_subscript"))) {
+            range_from_file(r, &x, p + lx.start, p + lx.end, end, ranges);
+            return;
+        }
         if (id && !strncmp(id, "get_", 4)) {
             err_at(r, p + lx.start,
-                   "range '%s' is read from a spreadsheet (%s), which is not "
-                   "supported yet",
-                   x.name, id);
+                   "range '%s' is read by '%.*s', which is not supported",
+                   x.name, (int)(lx.end - lx.start), r->s + p + lx.start);
             return;
         }
     }
@@ -1052,26 +1314,42 @@ static void read_entry(Reader *r, Span eq, Span units, Span doc)
      * files Vensim is given at run time. */
     static const char *const checks[] = {":THE CONDITION:", ":TEST INPUT:"};
     static const char *const data[] = {
+        /* in SdDataMode's order, after SD_DATA_NONE */
         ":INTERPOLATE:", ":RAW:", ":HOLD BACKWARD:", ":LOOK FORWARD:"};
     for (size_t i = 0; p < b && i < sizeof checks / sizeof checks[0]; i++)
         if (starts_ci(s + p, b - p, checks[i]))
             return;
+    DataMode mode = DATA_INTERPOLATE;
+    bool keyword = false;
     for (size_t i = 0; p < b && i < sizeof data / sizeof data[0]; i++)
         if (starts_ci(s + p, b - p, data[i])) {
-            err_at(r, p,
-                   "data variables are not supported yet ('%s' takes its "
-                   "values from a data file given to Vensim at run time)",
-                   nm);
-            return;
+            mode = (DataMode)(i + 1);
+            keyword = true;
+            p = skip_blank(r, p + strlen(data[i]), b);
+            break;
         }
     if (p >= b) {
-        err_at(r, name.a,
-               "'%s' has no equation (data variables are not supported yet)",
-               nm);
-    } else if (s[p] == '(') {
-        define_lookup(r, name, sub ? &lhs : NULL, (Span){p, b}, units, doc);
+        define_data(r, name, sub ? &lhs : NULL, mode, units, doc);
+    } else if (s[p] == '(' && !keyword) {
+        /* name( GET XLS LOOKUPS(...) ), or a table */
+        size_t e = trim_end(r, p, b);
+        GetCall g;
+        int got = e > p + 1 && s[e - 1] == ')'
+                      ? get_call(r, skip_blank(r, p + 1, e - 1),
+                                 trim_end(r, p + 1, e - 1), &g)
+                      : 0;
+        if (got > 0 && g.kind != GET_LOOKUPS)
+            err_at(r, p + 1, "'%s' cannot define a lookup", g.fn);
+        else if (got > 0)
+            define_get(r, name, sub ? &lhs : NULL, (Span){p + 1, e - 1}, &g,
+                       mode, units, doc);
+        else if (got == 0)
+            define_lookup(r, name, sub ? &lhs : NULL, (Span){p, b}, units, doc);
     } else if (s[p] == ':' && p + 1 < b && s[p + 1] == '=') {
-        err_at(r, p, "data equations (':=') are not supported yet ('%s')", nm);
+        /* a data equation: GET ... DATA, or arithmetic on other data */
+        define(r, name, sub ? &lhs : NULL, (Span){p + 2, b}, units, doc, mode);
+    } else if (keyword && s[p] != '=') {
+        err_at(r, p, "expected ':=' after '%s'", data[mode - 1]);
     } else if (s[p] == ':' && !sub) {
         if (r->in_macro >= 0)
             err_at(r, p, "subscript ranges inside a macro are not supported");
@@ -1096,7 +1374,7 @@ static void read_entry(Reader *r, Span eq, Span units, Span doc)
         size_t q = p + 1;
         if (q < b && s[q] == '=')
             q++; /* `==`: a constant Vensim's user interface cannot change */
-        define(r, name, sub ? &lhs : NULL, (Span){q, b}, units, doc);
+        define(r, name, sub ? &lhs : NULL, (Span){q, b}, units, doc, mode);
     } else {
         err_at(r, p, "expected '=' after '%s', found '%c'", nm, s[p]);
     }
@@ -1657,6 +1935,15 @@ static void merge_arrays(Reader *r)
                    v->name, o->decl_line);
             continue;
         }
+        if (v->run_data && o->run_data && v->run_data != o->run_data) {
+            err_lc(r, v->decl_line, v->eqns[0].decl_col,
+                   "'%s' reads its data in one way here and in another on "
+                   "line %d, which is not supported",
+                   v->name, o->decl_line);
+            continue;
+        }
+        if (v->run_data)
+            o->run_data = v->run_data;
         vec_push(&lists.items[j], v->eqns[0]);
         if (!o->units)
             o->units = v->units;
@@ -1788,6 +2075,186 @@ static void infer_dims(Reader *r)
             v->dims = NULL;
             v->ndims = 0;
         }
+    }
+}
+
+/* ---- reading the GET functions' files ------------------------------------ */
+
+#define GET_MAX_ELEMS 1000000 /* elements one GET equation reads */
+
+typedef VEC(SdEqn) EqnVec;
+
+static int get_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const GetCall *)a)->eqn;
+    uintptr_t y = (uintptr_t)((const GetCall *)b)->eqn;
+    return x < y ? -1 : x > y;
+}
+
+/* The GET call an equation text is, or NULL (gets sorted by eqn). */
+static const GetCall *find_get(const Reader *r, const char *eqn)
+{
+    if (!eqn || !r->gets.len)
+        return NULL;
+    GetCall key = {.eqn = eqn};
+    return bsearch(&key, r->gets.items, (size_t)r->gets.len, sizeof key,
+                   get_cmp);
+}
+
+/* Reads what call g names: element k's series (GET_DATA, GET_LOOKUPS),
+ * or rows x cols constants into vals. Messages go to the call's file
+ * argument. */
+static bool get_read(Reader *r, const GetCall *g, int k, SdGraph **gf, int rows,
+                     int cols, double *vals)
+{
+    char err[512];
+    const SdSheet *sh;
+    if (sd_book_sheet(&r->book, g->args[0], g->args[1], &sh, err, sizeof err)) {
+        err_at(r, g->at[0], "%s", err);
+        return false;
+    }
+    if (g->kind == GET_CONSTANTS) {
+        if (sd_sheet_block(sh, g->args[2], rows, cols, vals, err, sizeof err)) {
+            err_at(r, g->at[2], "%s", err);
+            return false;
+        }
+        return true;
+    }
+    SdGraph series;
+    if (sd_sheet_series(sh, g->args[2], g->args[3], k, &r->m->arena, &series,
+                        err, sizeof err)) {
+        err_at(r, g->at[3], "%s", err);
+        return false;
+    }
+    *gf = g->kind == GET_DATA
+              ? sd_data_graph(&r->m->arena, &series, g->mode)
+              : sd_data_graph(&r->m->arena, &series, DATA_INTERPOLATE);
+    return *gf != NULL;
+}
+
+/* A scalar variable whose equation is a GET call. */
+static void get_scalar(Reader *r, SdVar *v, const GetCall *g)
+{
+    if (g->kind == GET_CONSTANTS) {
+        double x;
+        if (get_read(r, g, 0, NULL, 1, 1, &x))
+            v->eqn = arena_printf(&r->m->arena, "%.17g", x);
+        return;
+    }
+    SdGraph *gf;
+    if (!get_read(r, g, 0, &gf, 0, 0, NULL))
+        return;
+    v->gf = gf;
+    v->eqn = g->kind == GET_DATA ? "Time" : NULL;
+}
+
+/* Equation q of arrayed variable v is a GET call: constants become its
+ * list of numbers (the last subscript that is a range runs across the
+ * sheet, the others down it); series become one equation per element,
+ * element k reading the k-th column (or row) of data. Appends what
+ * replaces q to out. */
+static bool get_arrayed(Reader *r, const SdEqn *q, const GetCall *g,
+                        EqnVec *out)
+{
+    SdModel *m = r->m;
+    const char *const *el[SD_MAX_DIMS];
+    int cnt[SD_MAX_DIMS];
+    long total = 1;
+    int last = 1; /* elements of the last subscript that is a range */
+    if (q->nsubs > SD_MAX_DIMS)
+        return false;
+    for (int p = 0; p < q->nsubs; p++) {
+        int d = dim_index(m, q->subs[p]);
+        el[p] = d >= 0 ? m->dims[d].elem_ids : &q->subs[p];
+        cnt[p] = d >= 0 ? m->dims[d].n : 1;
+        if (d >= 0)
+            last = cnt[p];
+        total *= cnt[p];
+        if (total > GET_MAX_ELEMS) {
+            err_lc(r, q->line, q->col, "'%s' would read more than %d values",
+                   g->fn, GET_MAX_ELEMS);
+            return false;
+        }
+    }
+    SdEqn e = *q;
+    if (g->kind == GET_CONSTANTS) {
+        double *vals = arena_alloc(&m->arena, sizeof(double) * (size_t)total);
+        if (!vals || !get_read(r, g, 0, NULL, (int)(total / last), last, vals))
+            return false;
+        if (total == 1 && last == 1) {
+            e.eqn = arena_printf(&m->arena, "%.17g", vals[0]);
+        } else {
+            e.eqn = NULL;
+            e.vals = vals;
+            e.nvals = (int)total;
+        }
+        return vec_push(out, e) == 0;
+    }
+    int idx[SD_MAX_DIMS] = {0};
+    for (long k = 0; k < total; k++) {
+        SdGraph *gf;
+        if (!get_read(r, g, (int)k, &gf, 0, 0, NULL))
+            return false;
+        e = *q;
+        e.gf = gf;
+        e.eqn = g->kind == GET_DATA ? "Time" : NULL;
+        if (total > 1) {
+            const char **subs =
+                arena_alloc(&m->arena, sizeof(char *) * (size_t)q->nsubs);
+            if (!subs)
+                return false;
+            for (int p = 0; p < q->nsubs; p++)
+                subs[p] = el[p][idx[p]];
+            e.subs = subs;
+            for (int p = q->nsubs - 1; p >= 0; p--) { /* row-major */
+                if (++idx[p] < cnt[p])
+                    break;
+                idx[p] = 0;
+            }
+        }
+        if (vec_push(out, e))
+            return false;
+    }
+    return true;
+}
+
+/* Reads the files of every GET call, now that the ranges are known: a
+ * variable's GET equation becomes numbers, a lookup, or a data variable
+ * (a graphical function of Time). */
+static void read_gets(Reader *r)
+{
+    if (!r->gets.len)
+        return;
+    qsort(r->gets.items, (size_t)r->gets.len, sizeof *r->gets.items, get_cmp);
+    SdModel *m = r->m;
+    for (int i = 0; i < m->nvars; i++) {
+        SdVar *v = &m->vars[i];
+        if (!v->neqns) {
+            const GetCall *g = find_get(r, v->eqn);
+            if (g)
+                get_scalar(r, v, g);
+            continue;
+        }
+        bool any = false;
+        for (int j = 0; j < v->neqns && !any; j++)
+            any = find_get(r, v->eqns[j].eqn) != NULL;
+        if (!any)
+            continue;
+        EqnVec out = {0};
+        bool ok = true;
+        for (int j = 0; j < v->neqns && ok; j++) {
+            const GetCall *g = find_get(r, v->eqns[j].eqn);
+            ok = g ? get_arrayed(r, &v->eqns[j], g, &out)
+                   : vec_push(&out, v->eqns[j]) == 0;
+        }
+        SdEqn *eqns =
+            ok ? arena_alloc(&m->arena, sizeof(SdEqn) * (size_t)out.len) : NULL;
+        if (eqns) {
+            memcpy(eqns, out.items, sizeof(SdEqn) * (size_t)out.len);
+            v->eqns = eqns;
+            v->neqns = out.len;
+        }
+        vec_free(&out);
     }
 }
 
@@ -1948,7 +2415,9 @@ static bool eval_control(Reader *r, const SdExpr *e, const THash *index,
 }
 
 /* INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER: model variables like
- * any other, whose values also set the simulation specs. */
+ * any other, whose values also set the simulation specs. One that reads
+ * Time or another variable (a PySD extension Vensim refuses) makes the
+ * controls dynamic: computed during the run (simtime.c). */
 static void read_controls(Reader *r, const THash *index)
 {
     static const struct {
@@ -1959,7 +2428,7 @@ static void read_controls(Reader *r, const THash *index)
                {"time_step", "TIME STEP", false},
                {"saveper", "SAVEPER", false}};
     double val[4] = {0, 0, 1, NAN};
-    bool ok = true;
+    bool ok = true, known[4] = {true, true, true, true};
     for (int k = 0; k < 4; k++) {
         int i;
         if (!thash_get(index, ctl[k].ident, &i)) {
@@ -1981,11 +2450,15 @@ static void read_controls(Reader *r, const THash *index)
         int before = r->d->errors;
         if (sd_parse_expr_as(&ar, v->eqn, &loc, SD_SYNTAX_VENSIM, &e, r->d) ==
             T_OK) {
-            if (!eval_control(r, e, index, 0, &val[k]) || !isfinite(val[k])) {
-                sd_report(r->d, &loc, v->eqn, 0,
-                          "%s must be a number, or arithmetic on the other "
-                          "time controls (it cannot change during a run)",
+            double x;
+            if (!eval_control(r, e, index, 0, &x)) {
+                r->m->dynamic_time = true;
+                known[k] = false;
+            } else if (!isfinite(x)) {
+                sd_report(r->d, &loc, v->eqn, 0, "%s is not a number",
                           ctl[k].shown);
+            } else {
+                val[k] = x;
             }
         }
         ok = ok && r->d->errors == before;
@@ -1996,7 +2469,9 @@ static void read_controls(Reader *r, const THash *index)
     m->stop = val[1];
     m->dt = val[2];
     m->saveper = isnan(val[3]) ? val[2] : val[3];
-    if (!ok)
+    if (m->dynamic_time && (!known[1] || m->stop < m->start))
+        m->stop = m->start; /* known during the run */
+    if (!ok || m->dynamic_time)
         return;
     if (!(m->dt > 0))
         diags_add(r->d, DIAG_ERROR, m->file, 0, 0, NULL,
@@ -2164,11 +2639,13 @@ int sd_model_from_mdl(const char *text, size_t len, const char *file,
     m->method = SD_EULER; /* Vensim's default */
     m->vensim = true;
     Reader r = {.m = m, .d = d, .in_macro = -1, .n = len};
+    sd_book_init(&r.book, m->file);
     r.s = malloc(len + 1);
     int errors_before = d->errors;
     if (!m->file || !m->src || !r.s || vec_push(&r.lines, 0)) {
         free(r.s);
         vec_free(&r.lines);
+        sd_book_free(&r.book);
         sd_model_free(m);
         return T_EINTERNAL;
     }
@@ -2205,6 +2682,8 @@ int sd_model_from_mdl(const char *text, size_t len, const char *file,
         merge_arrays(&r);
         if (d->errors == errors_before)
             infer_dims(&r);
+        if (d->errors == errors_before)
+            read_gets(&r);
     }
     if (d->errors == errors_before) {
         expand_macros(&r);
@@ -2232,6 +2711,8 @@ int sd_model_from_mdl(const char *text, size_t len, const char *file,
         vec_free(&r.ranges.items[i].map_n);
     }
     vec_free(&r.ranges);
+    vec_free(&r.gets);
+    sd_book_free(&r.book);
     if (d->errors > errors_before) {
         sd_model_free(m);
         return T_EINPUT;
@@ -2241,6 +2722,7 @@ int sd_model_from_mdl(const char *text, size_t len, const char *file,
 oom:
     free(r.s);
     vec_free(&r.lines);
+    sd_book_free(&r.book);
     sd_model_free(m);
     return T_EINTERNAL;
 }

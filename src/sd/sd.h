@@ -79,6 +79,16 @@ typedef struct SdEqn {
     int decl_line, decl_col; /* where the subscripts are, for messages */
 } SdEqn;
 
+/* How a data variable reads between the times of its data (Vensim's
+ * keyword after its name). */
+typedef enum {
+    SD_DATA_NONE,        /* not a data variable waiting for its data */
+    SD_DATA_INTERPOLATE, /* :INTERPOLATE: (the default) linear between */
+    SD_DATA_RAW,         /* :RAW: the value at a data time, else missing */
+    SD_DATA_HOLD,        /* :HOLD BACKWARD: the last value given */
+    SD_DATA_FORWARD      /* :LOOK FORWARD: the next value given */
+} SdDataMode;
+
 typedef struct SdVar {
     const char *name;        /* display name: as written, `\n` read as space */
     const char *ident;       /* canonical: case-folded, spaces/_ runs as '_' */
@@ -114,6 +124,12 @@ typedef struct SdVar {
                                 order; NULL when eqn (or vals) applies to
                                 every element */
     int neqns;               /* how many */
+    SdDataMode run_data;     /* a Vensim data variable with no equation,
+                                its values given at run time: how it reads
+                                between their times until
+                                sd_model_attach_data fills it (then
+                                SD_DATA_NONE); its own equations have no
+                                eqn until then */
 } SdVar;
 
 typedef enum { SD_EULER, SD_RK2, SD_RK4 } SdMethod;
@@ -164,6 +180,11 @@ typedef struct SdModel {
     bool vensim_rules;      /* XMILE written from a .mdl (its <options> name
                                the vensim namespace): Vensim's builtins and
                                array rules in XMILE's syntax */
+    bool dynamic_time;      /* the time controls are equations computed
+                               during the run (a PySD extension): the
+                               variables INITIAL TIME, FINAL TIME, TIME STEP
+                               and SAVEPER hold them; the numbers above
+                               are their values where known */
 } SdModel;
 
 /* Reads a model file (XMILE/.stmx/.itmx, or Vensim .mdl, by extension or
@@ -185,6 +206,15 @@ int sd_model_to_xmile(const SdModel *m, TBuf *out, TDiags *d);
 SdVar *sd_model_find(SdModel *m, const char *name);
 /* Replaces a variable's equation by a constant (the CLI's --set). */
 int sd_model_set(SdModel *m, const char *name, double value, TDiags *d);
+/* Gives a Vensim model's data variables that have no equation (values
+ * given at run time) their series from data files: .tab (tabs) or .csv,
+ * `Time` then names (`name[a,b]` for an element) across the first row and
+ * one row per time, or transposed (names down the first column, times
+ * across the row `Time` heads). The first file with a variable's column
+ * gives it; blank cells are missing values; other columns are ignored.
+ * Errors (file:line:col) in d. */
+int sd_model_attach_data(SdModel *m, const char *const *paths, int npaths,
+                         TDiags *d);
 
 /* Canonical form of a variable name: trimmed, case-folded, every run of
  * spaces, underscores and `\n` escapes turned into one '_', surrounding
@@ -290,6 +320,8 @@ const char *sd_program_var_name(const SdProgram *p, int i);
 /* Index of a reported variable by any spelling of its name, or -1. */
 int sd_program_find(const SdProgram *p, const char *name);
 
+struct SdResults; /* below */
+
 typedef struct SdRunOpts {
     SdMethod method;   /* integration method */
     bool method_given; /* false: use the model's own */
@@ -300,6 +332,14 @@ typedef struct SdRunOpts {
      * every value slot (for loop dominance); NULL for none. */
     void (*on_step)(void *ud, long step, const double *slots);
     void *ud; /* passed to on_step */
+    /* Called with each saved row (Time, then the saved variables, as the
+     * results' columns, named in cols->names) instead of storing it: the
+     * results come back with their names, nrows the rows passed, and no
+     * data. A nonzero return ends the run there. NULL: rows are stored.
+     * (A model whose time controls change during the run stores its rows
+     * whatever this says; its results have data.) */
+    int (*on_row)(void *ud, const struct SdResults *cols, const double *row);
+    void *row_ud; /* passed to on_row */
 } SdRunOpts;
 
 typedef struct SdResults {
@@ -352,6 +392,46 @@ typedef struct SdLtm {
 int sd_ltm(SdProgram *p, const SdRunOpts *o, int nloops,
            const int *const *loops, const int *lens, SdLtm **out, TDiags *d);
 void sd_ltm_free(SdLtm *l);
+
+/* Strongest-path loop discovery (Eberlein and Schoenberg, "Finding the
+ * loops that matter", 2020), for models with too many loops to score
+ * them all: every link is scored at up to max_times saved times spread
+ * over the run, and from each stock a depth-first search follows the
+ * strongest links first, within the stock's strongly connected component,
+ * entering a variable again only by a stronger path; each path back to
+ * the stock is a loop. It finds the loops that matter at the times
+ * searched, not every loop. Bounded: max_work links followed in all,
+ * shared evenly by the searches (fewer times when there are very many
+ * stocks), and at most max_loops loops kept: after each time, the loops
+ * weakest against the strongest loop found at the same time are dropped.
+ * Deterministic: the same program gives the same loops. */
+typedef struct SdLtmFindOpts {
+    int max_loops; /* loops kept (0: 10000) */
+    int max_times; /* saved times searched, evenly spread (0: 1000) */
+    long max_work; /* links followed in all searches (0: 10^8) */
+} SdLtmFindOpts;
+
+typedef struct SdLtmLoops {
+    int nloops;        /* distinct loops found */
+    const int **nodes; /* per loop: its node sequence, lowest node first
+                          (the form sd_ltm takes); shortest loops first,
+                          then by node sequence */
+    int *lens;         /* per loop: its length */
+    int ntimes;        /* saved times searched */
+    bool complete;     /* false: a bound on loops or work was reached */
+    int *store;        /* the nodes of every loop (owned) */
+} SdLtmLoops;
+
+int sd_ltm_discover(SdProgram *p, const SdRunOpts *o, const SdLtmFindOpts *fo,
+                    SdLtmLoops **out, TDiags *d);
+void sd_ltm_loops_free(SdLtmLoops *l);
+/* Chooses the loops of t to show when there are more than max: every
+ * loop that dominates (largest |relative score|) at some saved time,
+ * then the rest by their peak |relative score|, up to max in all (more
+ * only when more than max loops dominate). Writes their indices to keep
+ * (t->nloops long) in ascending order; returns how many, or -1 when out
+ * of memory. */
+int sd_ltm_pick(const SdLtm *t, int max, int *keep);
 void sd_results_free(SdResults *r);
 /* Column index of a variable (any spelling), or -1. */
 int sd_results_find(const SdResults *r, const char *name);

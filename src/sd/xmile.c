@@ -420,6 +420,10 @@ static void XMLCALL on_start(void *ud, const XML_Char *el,
         }
         if ((v = attr(atts, "time_units")))
             r->m->time_units = arena_strdup(&r->m->arena, v);
+        /* Territory's own: the time controls are the variables INITIAL
+         * TIME, FINAL TIME, TIME STEP and SAVEPER, computed in the run */
+        if ((v = attr(atts, "dynamic_time")))
+            r->m->dynamic_time = !strcasecmp(v, "true");
         if ((v = attr(atts, "save_interval")) ||
             (v = attr(atts, "save_step"))) {
             if (!str_to_double(v, &r->m->saveper) || !isfinite(r->m->saveper))

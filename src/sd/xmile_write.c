@@ -216,9 +216,20 @@ static void put_eqn(Writer *w, const char *text, int line, int col,
     tbuf_puts(w->out, "</eqn>");
 }
 
-static void put_gf(Writer *w, const SdGraph *g)
+static void put_gf(Writer *w, const SdVar *v, const SdGraph *g)
 {
     TBuf *o = w->out;
+    for (int i = 0; i < g->n; i++)
+        if (!isfinite(g->y[i]) || !isfinite(g->x[i])) {
+            /* a Vensim :RAW: data variable: missing between its times */
+            diags_add(w->d, DIAG_ERROR, w->m->file, v->decl_line, 0, NULL,
+                      "'%s' is missing (NaN) between the times of its data "
+                      "(:RAW:), which an XMILE graphical function cannot "
+                      "hold",
+                      v->name);
+            w->failed = true;
+            return;
+        }
     tbuf_printf(o, "<gf type=\"%s\"><xpts>",
                 g->type == SD_GF_EXTRAPOLATE ? "extrapolate"
                 : g->type == SD_GF_DISCRETE  ? "discrete"
@@ -276,7 +287,7 @@ static void put_eqns(Writer *w, const SdVar *v, bool rate)
         else if (v->eqn)
             put_eqn(w, v->eqn, v->line, v->col, v->adj, v->nadj, v->scope);
         if (v->gf && !rate)
-            put_gf(w, v->gf);
+            put_gf(w, v, v->gf);
         return;
     }
     for (int j = 0; j < v->neqns; j++) {
@@ -293,14 +304,14 @@ static void put_eqns(Writer *w, const SdVar *v, bool rate)
             put_eqn(w, q->eqn, q->line, q->col, q->adj, q->nadj, v->scope);
         }
         if (q->gf && !rate)
-            put_gf(w, q->gf);
+            put_gf(w, v, q->gf);
         tbuf_puts(o, "</element>");
     }
     if (v->eqn && !rate) { /* XMILE: the equation of the other elements */
         put_eqn(w, v->eqn, v->line, v->col, v->adj, v->nadj, v->scope);
     }
     if (v->gf && !rate)
-        put_gf(w, v->gf);
+        put_gf(w, v, v->gf);
 }
 
 static void put_dims(Writer *w, const SdVar *v)
@@ -462,6 +473,8 @@ int sd_model_to_xmile(const SdModel *m, TBuf *out, TDiags *d)
     }
     if (m->saveper != m->dt)
         tbuf_printf(out, " tt:save_interval=\"%.17g\"", m->saveper);
+    if (m->dynamic_time) /* the variables INITIAL TIME ... hold them */
+        tbuf_puts(out, " tt:dynamic_time=\"true\"");
     tbuf_printf(out,
                 ">\n<start>%.17g</start>\n<stop>%.17g</stop>\n<dt>%.17g</dt>\n"
                 "</sim_specs>\n",

@@ -247,6 +247,7 @@ static void gather(TBuf *all)
     add_dir("tests/unit", code, 0, all);
     add_dir("tests/cli", code, 0, all);
     add_dir("models", models, 0, all);
+    add_dir("tests/fixtures", models, 0, all);
     add_dir(models_dir(), models, 0, all);
 }
 

@@ -699,26 +699,42 @@ static void test_mdl_error_data(void **state)
 {
     (void)state;
     assert_mdl_errors(
-        "a := GET XLS DATA('d.xls', 's', 'A', 'B2') ~~|\n"
-        "b = GET DIRECT CONSTANTS('d.csv', ',', 'B2') ~~|\n"
+        "a := 2 * GET XLS DATA('d.xls', 's', 'A', 'B2') ~~|\n"
+        "b = GET DIRECT CONSTANTS('d.csv', ',') ~~|\n"
         "c ~~|\n"
-        "d = 1 + RANDOM UNIFORM(0, 1, 2) ~~|\n",
-        "t.mdl:1:3: data equations (':=') are not supported yet ('a')\n"
-        "  a := GET XLS DATA('d.xls', 's', 'A', 'B2') ~~|\n"
-        "    ^\n"
-        "t.mdl:2:5: 'GET DIRECT CONSTANTS' is not supported yet (it reads "
-        "data from a spreadsheet or CSV file)\n"
-        "  b = GET DIRECT CONSTANTS('d.csv', ',', 'B2') ~~|\n"
+        "d = 1 + RANDOM UNIFORM(0, 1, 2) ~~|\n"
+        "e:RAW: = 3 ~~|\n"
+        "f:HOLD BACKWARD: 3 ~~|\n",
+        "t.mdl:1:10: 'GET XLS DATA' is not supported yet (it is read only as "
+        "the whole equation of a variable)\n"
+        "  a := 2 * GET XLS DATA('d.xls', 's', 'A', 'B2') ~~|\n"
+        "           ^\n"
+        "t.mdl:2:5: 'GET DIRECT CONSTANTS' takes 3 arguments (file, sheet or "
+        "delimiter, first cell), not 2\n"
+        "  b = GET DIRECT CONSTANTS('d.csv', ',') ~~|\n"
         "      ^\n"
-        "t.mdl:3:1: 'c' has no equation (data variables are not supported "
-        "yet)\n"
-        "  c ~~|\n"
-        "  ^\n"
         "t.mdl:4:9: 'RANDOM UNIFORM' is not supported (it draws from "
         "Vensim's own random number generator, whose numbers no other engine "
         "reproduces)\n"
         "  d = 1 + RANDOM UNIFORM(0, 1, 2) ~~|\n"
-        "          ^\n");
+        "          ^\n"
+        "t.mdl:6:18: expected ':=' after ':HOLD BACKWARD:'\n"
+        "  f:HOLD BACKWARD: 3 ~~|\n"
+        "                   ^\n");
+    /* The files are looked for once the model reads without errors. */
+    assert_mdl_errors(
+        "a := GET XLS DATA('d.xls', 's', 'A', 'B2') ~~|\n"
+        "b[r] = GET DIRECT CONSTANTS('no such.csv', ',', 'B2') ~~|\n"
+        "r: x, y ~~|\n"
+        "INITIAL TIME = 0 ~~|\n"
+        "FINAL TIME = 1 ~~|\n",
+        "t.mdl:1:19: cannot read 'd.xls' (d.xls): No such file or directory\n"
+        "  a := GET XLS DATA('d.xls', 's', 'A', 'B2') ~~|\n"
+        "                    ^\n"
+        "t.mdl:2:29: cannot read 'no such.csv' (no such.csv): No such file or "
+        "directory\n"
+        "  b[r] = GET DIRECT CONSTANTS('no such.csv', ',', 'B2') ~~|\n"
+        "                              ^\n");
 }
 
 static void test_mdl_error_structure(void **state)
@@ -813,15 +829,13 @@ static void test_mdl_error_controls(void **state)
 {
     (void)state;
     char out[ERR_MAX];
-    static const char dynamic[] = "x = 1 ~~|\n"
-                                  "INITIAL TIME = 0 ~~|\n"
-                                  "FINAL TIME = IF THEN ELSE(x > 0, 5, 6) ~~|\n"
-                                  "TIME STEP = 1/4 ~~|\n";
-    assert_int_equal(errors_text(dynamic, out, sizeof out), T_EINPUT);
-    assert_string_equal(out, "t.mdl:3:14: FINAL TIME must be a number, or "
-                             "arithmetic on the other time controls (it cannot "
-                             "change during a run)\n"
-                             "  FINAL TIME = IF THEN ELSE(x > 0, 5, 6) ~~|\n"
+    /* A control that is not a number is a PySD-style dynamic control,
+     * computed during the run (test_mdl_dynamic_time). */
+    static const char nan_stop[] = "INITIAL TIME = 0 ~~|\n"
+                                   "FINAL TIME = 0/0 ~~|\n";
+    assert_int_equal(errors_text(nan_stop, out, sizeof out), T_EINPUT);
+    assert_string_equal(out, "t.mdl:2:14: FINAL TIME is not a number\n"
+                             "  FINAL TIME = 0/0 ~~|\n"
                              "               ^\n");
     static const char missing[] = "x = 1 ~~|\nINITIAL TIME = 0 ~~|\n";
     assert_int_equal(errors_text(missing, out, sizeof out), T_EINPUT);
@@ -845,6 +859,104 @@ static void test_mdl_error_controls(void **state)
     assert_close(m->stop, 8);
     assert_close(m->dt, 0.25);
     assert_close(m->saveper, 0.5);
+    sd_model_free(m);
+    diags_free(&d);
+}
+
+/* Time controls computed during the run, as PySD allows: the step, the
+ * save interval and the end change with Time; rows worked by hand. */
+static void test_mdl_dynamic_time(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "s = INTEG(1, 0) ~~|\n"
+        "INITIAL TIME = 0 ~~|\n"
+        "FINAL TIME = IF THEN ELSE(Time >= 2, 3, 10) ~~|\n"
+        "TIME STEP = IF THEN ELSE(Time < 1, 0.5, 1) ~~|\n"
+        "SAVEPER = IF THEN ELSE(Time < 2, TIME STEP, 2) ~~|\n";
+    TDiags d = {0};
+    SdModel *m = NULL;
+    SdProgram *p = NULL;
+    SdResults *r = NULL;
+    assert_int_equal(sd_model_from_mdl(text, strlen(text), "t.mdl", &m, &d),
+                     T_OK);
+    assert_true(m->dynamic_time);
+    assert_int_equal(sd_compile(m, &p, &d), T_OK);
+    assert_int_equal(sd_run(p, NULL, &r, &d), T_OK);
+    /* t=0 and 0.5 (step and save 0.5); t=1 (step and save 1); t=2 (save
+     * every 2, so the next is 4); t=3 reaches FINAL TIME, not a save time */
+    static const double times[] = {0, 0.5, 1, 2};
+    assert_int_equal(r->nrows, 4);
+    int si = sd_results_find(r, "s");
+    assert_true(si > 0);
+    for (int i = 0; i < 4; i++) {
+        assert_close(r->data[i * r->ncols], times[i]);
+        assert_close(r->data[i * r->ncols + si], times[i]);
+    }
+    sd_results_free(r);
+    r = NULL;
+    /* written as XMILE (territory convert) and read back: the same rows */
+    TBuf x = {0};
+    assert_int_equal(sd_model_to_xmile(m, &x, &d), T_OK);
+    assert_non_null(strstr(tbuf_cstr(&x), "tt:dynamic_time=\"true\""));
+    SdModel *m2 = NULL;
+    SdProgram *p2 = NULL;
+    assert_int_equal(
+        sd_model_from_xmile(tbuf_cstr(&x), x.len, "t.xmile", &m2, &d), T_OK);
+    tbuf_free(&x);
+    assert_true(m2->dynamic_time);
+    assert_int_equal(sd_compile(m2, &p2, &d), T_OK);
+    assert_int_equal(sd_run(p2, NULL, &r, &d), T_OK);
+    assert_int_equal(r->nrows, 4);
+    for (int i = 0; i < 4; i++)
+        assert_close(r->data[i * r->ncols], times[i]);
+    sd_results_free(r);
+    r = NULL;
+    sd_program_free(p2);
+    sd_model_free(m2);
+    /* the other methods assume a fixed step */
+    SdRunOpts o = {.method = SD_RK4, .method_given = true};
+    assert_int_equal(sd_run(p, &o, &r, &d), T_EUSAGE);
+    assert_null(r);
+    sd_program_free(p);
+    sd_model_free(m);
+    diags_free(&d);
+    /* a step that stops being positive ends the run with a message */
+    static const char zero[] = "INITIAL TIME = 0 ~~|\n"
+                               "FINAL TIME = 5 ~~|\n"
+                               "TIME STEP = IF THEN ELSE(Time < 2, 1, 0) ~~|\n"
+                               "SAVEPER = 1 ~~|\n";
+    d = (TDiags){0};
+    assert_int_equal(sd_model_from_mdl(zero, strlen(zero), "t.mdl", &m, &d),
+                     T_OK);
+    assert_int_equal(sd_compile(m, &p, &d), T_OK);
+    assert_int_equal(sd_run(p, NULL, &r, &d), T_EINPUT);
+    TBuf msg = {0};
+    diags_format(&d, &msg);
+    assert_non_null(strstr(tbuf_cstr(&msg), "TIME STEP must be positive "
+                                            "during the run"));
+    tbuf_free(&msg);
+    sd_program_free(p);
+    sd_model_free(m);
+    diags_free(&d);
+    /* DELAY FIXED keeps its history per step: a step that changes stops
+     * the run rather than give wrong numbers */
+    static const char delay[] =
+        "x = DELAY FIXED(Time, 1, 0) ~~|\n"
+        "INITIAL TIME = 0 ~~|\n"
+        "FINAL TIME = 5 ~~|\n"
+        "TIME STEP = IF THEN ELSE(Time < 2, 1, 0.5) ~~|\n";
+    d = (TDiags){0};
+    assert_int_equal(sd_model_from_mdl(delay, strlen(delay), "t.mdl", &m, &d),
+                     T_OK);
+    assert_int_equal(sd_compile(m, &p, &d), T_OK);
+    assert_int_equal(sd_run(p, NULL, &r, &d), T_EINPUT);
+    msg = (TBuf){0};
+    diags_format(&d, &msg);
+    assert_non_null(strstr(tbuf_cstr(&msg), "DELAY and DELAY FIXED cannot "
+                                            "follow a TIME STEP that changes"));
+    tbuf_free(&msg);
+    sd_program_free(p);
     sd_model_free(m);
     diags_free(&d);
 }
@@ -910,6 +1022,7 @@ int main(void)
         cmocka_unit_test(test_mdl_error_text),
         cmocka_unit_test(test_mdl_error_compile_places),
         cmocka_unit_test(test_mdl_error_controls),
+        cmocka_unit_test(test_mdl_dynamic_time),
         cmocka_unit_test(test_mdl_error_macros),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
