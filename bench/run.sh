@@ -82,10 +82,13 @@ fi
 # and leave perf unable to name the functions of the one it sampled.
 TB=$OUT/territory
 cp build/territory "$TB"
-# The libraries the Makefile links, as the static library may need any.
-libs="$(pkg-config --libs expat jansson sqlite3 libmicrohttpd libsodium \
-    libcurl 2>/dev/null || echo -lexpat -ljansson -lsqlite3 -lmicrohttpd \
-    -lsodium -lcurl) -lcsv -lm -lpthread"
+# The libraries the Makefile links (its PKGS), as the static library may
+# need any of them.
+pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile)
+# shellcheck disable=SC2086
+libs="$(pkg-config --libs $pkgs 2>/dev/null || echo -lexpat -ljansson \
+    -lsqlite3 -lmicrohttpd -lsodium -lcurl -lzip -lz -lfreexl) -lcsv -lm \
+    -lpthread"
 for b in bench_sim bench_loops; do
     # Rebuilt when its source or the library changed (dash's test has -nt).
     # shellcheck disable=SC3013

@@ -21,6 +21,8 @@ typedef struct RunArgs {
     const char *sets[256]; /* NAME=VALUE overrides */
     int nsets;             /* how many */
     const char *vars;      /* comma-separated names, or NULL for all */
+    const char *data[64];  /* --data files for data variables */
+    int ndata;             /* how many */
     const char *out;       /* output file, or NULL for stdout */
 } RunArgs;
 
@@ -63,6 +65,16 @@ static int parse_run_args(int argc, char **argv, RunArgs *a)
                 return EXIT_USAGE;
             }
             a->sets[a->nsets++] = val;
+        } else if (!strcmp(arg, "--data")) {
+            if (!val) {
+                cli_error("--data takes a file (.tab or .csv)");
+                return EXIT_USAGE;
+            }
+            if (a->ndata == 64) {
+                cli_error("too many --data options (64 at most)");
+                return EXIT_USAGE;
+            }
+            a->data[a->ndata++] = val;
         } else if (!strcmp(arg, "--vars")) {
             if (!val) {
                 cli_error("--vars takes a comma-separated list of names");
@@ -102,6 +114,8 @@ static int load_and_compile(const char *path, const RunArgs *a, SdModel **m,
 {
     *p = NULL;
     int rc = sd_model_load(path, m, d);
+    if (!rc && a)
+        rc = sd_model_attach_data(*m, a->data, a->ndata, d);
     if (rc)
         return rc;
     for (int i = 0; a && i < a->nsets; i++) {
@@ -124,18 +138,28 @@ static int load_and_compile(const char *path, const RunArgs *a, SdModel **m,
     return sd_compile(*m, p, d);
 }
 
-static void put_num(FILE *f, double v, bool json)
+/* Appends v with 15 significant digits ("%.15g", by str_fmt_g, which is
+ * several times faster than printf on a big table). */
+static int put_num(TBuf *b, double v, bool json)
 {
     if (isnan(v) || isinf(v)) {
         if (json)
-            fputs("null", f);
-        else
-            fputs(isnan(v) ? "NaN" : v > 0 ? "Inf" : "-Inf", f);
-        return;
+            return tbuf_puts(b, "null");
+        return tbuf_puts(b, isnan(v) ? "NaN" : v > 0 ? "Inf" : "-Inf");
     }
     if (v == 0)
         v = 0; /* no "-0" */
-    fprintf(f, "%.15g", v);
+    char num[STR_NUM_MAX];
+    return tbuf_append(b, num, (size_t)str_fmt_g(num, v, 15));
+}
+
+/* Writes out b's text and empties it; false when out of memory before
+ * (err) or the write failed. */
+static bool flush_buf(FILE *f, TBuf *b, int err)
+{
+    bool ok = !err && fwrite(b->data, 1, b->len, f) == b->len;
+    b->len = 0;
+    return ok;
 }
 
 static void put_json_string(FILE *f, const char *s)
@@ -171,8 +195,23 @@ static void put_field(FILE *f, const char *s, Format fmt)
     }
 }
 
+static void put_header(FILE *f, const SdResults *r, Format fmt)
+{
+    char sep = fmt == FMT_CSV ? ',' : '\t';
+    for (int c = 0; c < r->ncols; c++) {
+        if (c)
+            fputc(sep, f);
+        put_field(f, r->names[c], fmt);
+    }
+    fputc('\n', f);
+}
+
 static int write_results(FILE *f, const SdResults *r, Format fmt)
 {
+    /* The rows go through a buffer written out every 64 KiB or so. */
+    TBuf b = {0};
+    bool ok = true;
+    int err = 0; /* out of memory while filling b */
     if (fmt == FMT_JSON) {
         fputs("{\"columns\": [", f);
         for (int c = 0; c < r->ncols; c++) {
@@ -181,36 +220,74 @@ static int write_results(FILE *f, const SdResults *r, Format fmt)
             put_json_string(f, r->names[c]);
         }
         fputs("],\n \"rows\": [\n", f);
-        for (int i = 0; i < r->nrows; i++) {
-            fputs("  [", f);
+        for (int i = 0; i < r->nrows && ok; i++) {
+            err |= tbuf_puts(&b, "  [");
             for (int c = 0; c < r->ncols; c++) {
                 if (c)
-                    fputs(", ", f);
-                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)c],
-                        true);
+                    err |= tbuf_puts(&b, ", ");
+                err |= put_num(
+                    &b, r->data[(size_t)i * (size_t)r->ncols + (size_t)c],
+                    true);
             }
-            fputs(i + 1 < r->nrows ? "],\n" : "]\n", f);
+            err |= tbuf_puts(&b, i + 1 < r->nrows ? "],\n" : "]\n");
+            if (b.len >= 65536 || i + 1 == r->nrows)
+                ok = flush_buf(f, &b, err);
         }
         fputs(" ]}\n", f);
     } else {
         char sep = fmt == FMT_CSV ? ',' : '\t';
-        for (int c = 0; c < r->ncols; c++) {
-            if (c)
-                fputc(sep, f);
-            put_field(f, r->names[c], fmt);
-        }
-        fputc('\n', f);
-        for (int i = 0; i < r->nrows; i++) {
+        put_header(f, r, fmt);
+        for (int i = 0; i < r->nrows && ok; i++) {
             for (int c = 0; c < r->ncols; c++) {
                 if (c)
-                    fputc(sep, f);
-                put_num(f, r->data[(size_t)i * (size_t)r->ncols + (size_t)c],
-                        false);
+                    err |= tbuf_putc(&b, sep);
+                err |= put_num(
+                    &b, r->data[(size_t)i * (size_t)r->ncols + (size_t)c],
+                    false);
             }
-            fputc('\n', f);
+            err |= tbuf_putc(&b, '\n');
+            if (b.len >= 65536 || i + 1 == r->nrows)
+                ok = flush_buf(f, &b, err);
         }
     }
-    return ferror(f) ? T_EINTERNAL : T_OK;
+    tbuf_free(&b);
+    return !ok || ferror(f) ? T_EINTERNAL : T_OK;
+}
+
+/* CSV and TSV rows written as the run makes them, so the results need
+ * not be held (nor their memory touched) at all. The file is opened with
+ * the first row: a run that fails before it leaves no file behind. */
+typedef struct Stream {
+    const char *path; /* -o, or NULL for standard output */
+    Format fmt;       /* csv or tsv */
+    FILE *f;          /* open once the first row came */
+    TBuf b;           /* rows not yet written */
+    int err;          /* out of memory while filling b */
+    bool failed;      /* a write failed (errno says why) */
+    bool open_failed; /* the file could not be opened */
+} Stream;
+
+static int stream_row(void *ud, const SdResults *r, const double *row)
+{
+    Stream *s = ud;
+    if (!s->f) {
+        s->f = s->path ? fopen(s->path, "w") : stdout;
+        if (!s->f) {
+            s->open_failed = true;
+            return 1;
+        }
+        put_header(s->f, r, s->fmt);
+    }
+    char sep = s->fmt == FMT_CSV ? ',' : '\t';
+    for (int c = 0; c < r->ncols; c++) {
+        if (c)
+            s->err |= tbuf_putc(&s->b, sep);
+        s->err |= put_num(&s->b, row[c], false);
+    }
+    s->err |= tbuf_putc(&s->b, '\n');
+    if (s->b.len >= 65536 && !flush_buf(s->f, &s->b, s->err))
+        s->failed = true;
+    return s->failed;
 }
 
 /* Resolves the --vars names to the program's variables, in the order
@@ -276,13 +353,23 @@ int cmd_run(int argc, char **argv)
     SdProgram *p = NULL;
     SdResults *r = NULL;
     int *vars = NULL, nvars = 0;
+    Stream st = {.path = a.out && strcmp(a.out, "-") ? a.out : NULL,
+                 .fmt = a.format};
     int rc = load_and_compile(a.model, &a, &m, &p, &d);
+    /* The program holds all it needs: the model's memory goes back now,
+     * for the results to reuse (fresh pages cost more than the run). */
+    sd_model_free(m);
+    m = NULL;
     if (!rc) {
         ex = pick_vars(p, a.vars, &vars, &nvars);
         if (ex)
             goto done;
         a.opts.vars = vars;
         a.opts.nvars = nvars;
+        if (a.format != FMT_JSON) {
+            a.opts.on_row = stream_row;
+            a.opts.row_ud = &st;
+        }
         rc = sd_run(p, &a.opts, &r, &d);
     }
     if (rc) {
@@ -290,24 +377,38 @@ int cmd_run(int argc, char **argv)
         ex = exit_for(rc);
         goto done;
     }
-    FILE *f = stdout;
-    if (a.out && strcmp(a.out, "-")) {
-        f = fopen(a.out, "w");
+    if (st.open_failed) {
+        cli_error("cannot write '%s': %s", a.out, strerror(errno));
+        ex = EXIT_INPUT;
+        goto done;
+    }
+    FILE *f = st.f;
+    if (st.f) { /* streamed: the rest of the rows */
+        if (st.failed || !flush_buf(f, &st.b, st.err) || fflush(f)) {
+            cli_error("cannot write the results: %s", strerror(errno));
+            ex = EXIT_INTERNAL;
+        }
+    } else {
+        f = st.path ? fopen(st.path, "w") : stdout;
         if (!f) {
             cli_error("cannot write '%s': %s", a.out, strerror(errno));
             ex = EXIT_INPUT;
             goto done;
         }
-    }
-    if (write_results(f, r, a.format) || fflush(f)) {
-        cli_error("cannot write the results: %s", strerror(errno));
-        ex = EXIT_INTERNAL;
+        if (write_results(f, r, a.format) || fflush(f)) {
+            cli_error("cannot write the results: %s", strerror(errno));
+            ex = EXIT_INTERNAL;
+        }
     }
     if (f != stdout && fclose(f)) {
         cli_error("cannot write '%s': %s", a.out, strerror(errno));
         ex = EXIT_INTERNAL;
     }
+    st.f = NULL; /* closed */
 done:
+    if (st.f && st.f != stdout)
+        fclose(st.f); /* after an error; else closed above */
+    tbuf_free(&st.b);
     free(vars);
     sd_results_free(r);
     sd_program_free(p);
@@ -318,17 +419,29 @@ done:
 
 int cmd_check(int argc, char **argv)
 {
-    bool dump = argc == 2 && !strcmp(argv[1], "--bytecode");
-    if (dump)
-        argc--;
-    if (argc != 1 || argv[0][0] == '-') {
-        cli_error("usage: territory check MODEL [--bytecode]");
+    RunArgs a = {0};
+    bool dump = false;
+    for (int i = 0; i < argc; i++) {
+        bool data = !strcmp(argv[i], "--data") && i + 1 < argc;
+        if (!strcmp(argv[i], "--bytecode")) {
+            dump = true;
+        } else if (data && a.ndata < 64) {
+            a.data[a.ndata++] = argv[++i];
+        } else if (argv[i][0] == '-' || a.model) {
+            a.model = NULL;
+            break;
+        } else {
+            a.model = argv[i];
+        }
+    }
+    if (!a.model) {
+        cli_error("usage: territory check MODEL [--bytecode] [--data FILE]...");
         return EXIT_USAGE;
     }
     TDiags d = {0};
     SdModel *m = NULL;
     SdProgram *p = NULL;
-    int rc = load_and_compile(argv[0], NULL, &m, &p, &d);
+    int rc = load_and_compile(a.model, &a, &m, &p, &d);
     int ex = EXIT_OK;
     if (rc) {
         cli_print_diags(&d);
@@ -342,7 +455,7 @@ int cmd_check(int argc, char **argv)
         }
         printf("%s: ok: %d variables (%d stocks, %d flows, %d auxiliaries), "
                "time %g to %g by %g\n",
-               argv[0], m->nvars, stocks, flows, auxes, m->start, m->stop,
+               a.model, m->nvars, stocks, flows, auxes, m->start, m->stop,
                m->dt);
         if (dump) {
             TBuf b = {0};

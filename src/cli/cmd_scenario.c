@@ -27,7 +27,10 @@ static void put_prec(FILE *f, double v, bool json, int digits)
     }
     if (v == 0)
         v = 0; /* no "-0" */
-    fprintf(f, "%.*g", digits, v);
+    /* "%.*g", several times faster (numfmt.c) */
+    char num[STR_NUM_MAX];
+    int n = str_fmt_g(num, v, digits);
+    fwrite(num, 1, (size_t)n, f);
 }
 
 static void put_num(FILE *f, double v, bool json)

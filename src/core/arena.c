@@ -35,7 +35,8 @@ void arena_free(Arena *a)
     a->used = 0;
 }
 
-void *arena_alloc(Arena *a, size_t n)
+/* n bytes, not cleared: for callers that fill every byte. */
+static void *arena_alloc_raw(Arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
@@ -61,13 +62,20 @@ void *arena_alloc(Arena *a, size_t n)
     void *p = b->data + b->off;
     b->off += n;
     a->used += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+    void *p = arena_alloc_raw(a, n);
+    if (p)
+        memset(p, 0, n);
     return p;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_alloc_raw(a, n + 1);
     if (p) {
         memcpy(p, s, n);
         p[n] = 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int tbuf_reserve(TBuf *b, size_t extra)
 {
@@ -87,20 +88,35 @@ void tbuf_free(TBuf *b)
 
 int tbuf_read_file(TBuf *b, const char *path, size_t max)
 {
+    if (b->len > max) {
+        errno = EFBIG;
+        return T_EINPUT;
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return T_EINPUT;
-    char chunk[65536];
-    size_t n;
+    /* A regular file is read straight into a buffer of its size; the
+     * loop below still ends it (a file can grow, or be a pipe). */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (size_t)st.st_size <= max && tbuf_reserve(b, (size_t)st.st_size + 1))
+        errno = ENOMEM; /* not fatal: the loop below grows it */
     int rc = T_OK;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b->len + n > max) {
-            errno = EFBIG;
-            rc = T_EINPUT;
+    for (;;) {
+        if (b->cap - b->len < 2 && tbuf_reserve(b, 65536)) {
+            rc = T_EINTERNAL;
             break;
         }
-        if (tbuf_append(b, chunk, n)) {
-            rc = T_EINTERNAL;
+        size_t room = b->cap - b->len - 1; /* the terminator's byte */
+        if (room > max - b->len + 1)
+            room = max - b->len + 1; /* one byte over says it is too big */
+        size_t n = fread(b->data + b->len, 1, room, f);
+        if (n == 0)
+            break;
+        b->len += n;
+        if (b->len > max) {
+            errno = EFBIG;
+            rc = T_EINPUT;
             break;
         }
     }

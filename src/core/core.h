@@ -119,6 +119,11 @@ void diags_free(TDiags *d);
 /* Parses a whole string as a double (strtod, C locale digits, no trailing
  * junk but spaces). Returns true on success. */
 bool str_to_double(const char *s, double *out);
+/* Writes v as snprintf's "%.*g" with precision prec does, character for
+ * character, but several times faster (numfmt.c); out holds STR_NUM_MAX
+ * bytes. Returns the length. */
+#define STR_NUM_MAX 32
+int str_fmt_g(char *out, double v, int prec);
 /* Parses a whole string as an int in [lo, hi]. */
 bool str_to_int(const char *s, long lo, long hi, long *out);
 /* Decodes one UTF-8 code point at s (len bytes); returns bytes used (1 for

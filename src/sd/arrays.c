@@ -1670,6 +1670,55 @@ SdExpr *sd_arr_instantiate(SdArr *ar, int v, int k, const SdExpr *e,
     return in.failed ? NULL : r;
 }
 
+/* Whether inst() would only copy e and resolve its names: a model without
+ * dimensions, nothing subscripted, no array function. */
+static bool plain(Inst *in, const SdExpr *e, int depth)
+{
+    if (depth > INST_DEPTH || e->flags || e->nsubs)
+        return false;
+    if (e->kind == SD_E_CALL && array_fn(in, e) != F_NONE)
+        return false;
+    for (int i = 0; i < e->nargs; i++)
+        if (!plain(in, e->args[i], depth + 1))
+            return false;
+    return true;
+}
+
+/* What inst() makes of a plain(e) tree, done to e itself. */
+static void resolve_in_place(Inst *in, SdExpr *e)
+{
+    e->ref = -1;
+    if (e->kind == SD_E_NUM) {
+        e->name = e->text = NULL;
+    } else if (e->kind == SD_E_VAR) {
+        int v = sd_arr_find_var(in->ar, in->scope, e->name);
+        if (v >= 0) { /* as elem_ref(): every variable is a scalar */
+            e->name = in->ar->m->vars[v].ident;
+            if (!e->text)
+                e->text = in->ar->m->vars[v].name;
+            e->ref = in->ar->vars[v].first;
+            e->flags = SD_EF_RESOLVED;
+            e->height = 0;
+        }
+    }
+    for (int i = 0; i < e->nargs; i++)
+        resolve_in_place(in, e->args[i]);
+}
+
+SdExpr *sd_arr_instantiate_in_place(SdArr *ar, int v, int k, SdExpr *e,
+                                    const SdSrcLoc *loc, const char *text)
+{
+    if (ar->ndims == 0) {
+        Inst in;
+        setup(&in, ar, v, k, loc, text);
+        if (plain(&in, e, 0)) {
+            resolve_in_place(&in, e);
+            return e;
+        }
+    }
+    return sd_arr_instantiate(ar, v, k, e, loc, text);
+}
+
 SdExpr *sd_arr_ref(SdArr *ar, int v, int k, const char *name,
                    const SdSrcLoc *loc)
 {

@@ -1263,12 +1263,15 @@ static void emit_expr(Ctx *c, const SdExpr *e, Phase ph)
     }
 }
 
-static SdIns *finish_code(Ctx *c)
+/* The code emitted so far, ended; with superinstructions when fuse. */
+static SdIns *finish_code(Ctx *c, bool fuse)
 {
     emit(c, SD_I_END, 0);
     SdIns *code = malloc(sizeof(SdIns) * (size_t)c->code.len);
     if (code)
         memcpy(code, c->code.items, sizeof(SdIns) * (size_t)c->code.len);
+    if (code && fuse)
+        sd_code_fuse(code, c->code.len);
     c->code.len = 0;
     c->depth = 0;
     return code;
@@ -1329,6 +1332,15 @@ static SdSrcLoc loc_of(const SdModel *m, int line, int col, const int *adj,
 static bool make_vars(Ctx *c)
 {
     static const char *special[] = {"time", "dt", "starttime", "stoptime"};
+    /* Room for every element and some hidden variables at once: doubling
+     * from 8 would leave up to half of a large model's table unused. */
+    long want = SD_SLOT_FIRST;
+    for (int i = 0; i < c->m->nvars; i++)
+        want += c->ar.vars[i].n;
+    want += want / 8 + 16;
+    if (want < (1 << 28) &&
+        vec_grow_((void **)&c->v.items, &c->v.cap, sizeof(CVar), (int)want))
+        return false;
     for (int i = 0; i < SD_SLOT_FIRST; i++) {
         CVar s = {0};
         s.name = s.ident = special[i];
@@ -1441,9 +1453,15 @@ static bool setup_vars(Ctx *c)
                 v = &c->v.items[ci];
             }
             if (v->text) {
+                /* A scalar's tree serves one element: resolved where it
+                 * is when it can be, which saves copying every equation
+                 * of a large model. */
                 SdExpr *e = failed ? NULL
-                                   : sd_arr_instantiate(&c->ar, i, k, tree,
-                                                        &v->loc, v->text);
+                            : av->n == 1
+                                ? sd_arr_instantiate_in_place(
+                                      &c->ar, i, k, tree, &v->loc, v->text)
+                                : sd_arr_instantiate(&c->ar, i, k, tree,
+                                                     &v->loc, v->text);
                 v = &c->v.items[ci];
                 if (!e) {
                     failed = true; /* one message per equation */
@@ -1455,8 +1473,11 @@ static bool setup_vars(Ctx *c)
             if (v->rate_text) {
                 SdExpr *e =
                     rfailed ? NULL
-                            : sd_arr_instantiate(&c->ar, i, k, rtree,
-                                                 &v->rate_loc, v->rate_text);
+                    : av->n == 1
+                        ? sd_arr_instantiate_in_place(
+                              &c->ar, i, k, rtree, &v->rate_loc, v->rate_text)
+                        : sd_arr_instantiate(&c->ar, i, k, rtree, &v->rate_loc,
+                                             v->rate_text);
                 v = &c->v.items[ci];
                 if (!e) {
                     rfailed = true;
@@ -1649,7 +1670,7 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     arena_init(&c.a);
     int errors = d->errors;
     SdProgram *p = NULL;
-    if (!setup_vars(&c) | !lower_all(&c))
+    if (sd_model_check_data(m, d) || !setup_vars(&c) | !lower_all(&c))
         goto done;
     /* Slots: specials first, then variables, then stock rates. */
     for (int i = 0; i < c.v.len; i++)
@@ -1680,11 +1701,11 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
             emit(&c, SD_I_STORE, v->rate_slot);
         }
     }
-    p->flow_code = finish_code(&c);
+    p->flow_code = finish_code(&c, true);
     if (!order(&c, PH_INIT))
         goto done;
     emit_stores(&c, PH_INIT);
-    p->init_code = finish_code(&c);
+    p->init_code = finish_code(&c, true);
     /* Post: compute every new value first, then store, so PREVIOUS of a
      * PREVIOUS sees the old value. */
     for (int i = 0; i < c.v.len; i++)
@@ -1697,7 +1718,7 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     for (int i = c.v.len - 1; i >= 0; i--)
         if (c.v.items[i].post)
             emit(&c, SD_I_STORE, c.v.items[i].slot);
-    p->post_code = finish_code(&c);
+    p->post_code = finish_code(&c, true);
     /* Each node's own code, for loop dominance: a node's value (a stock:
      * its rate) computed alone from whatever values the slots hold. */
     p->node_start = malloc(sizeof(int) * (size_t)(c.v.len + 1));
@@ -1719,7 +1740,7 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
         emit(&c, SD_I_END, 0);
     }
     p->nnodes = c.v.len;
-    p->node_code = finish_code(&c);
+    p->node_code = finish_code(&c, false);
     if (!structure_edges(&c, p))
         goto done;
     p->max_stack = c.max_depth + 1; /* emit() tracked every program */
@@ -1785,6 +1806,7 @@ int sd_compile(const SdModel *m, SdProgram **out, TDiags *d)
     p->dt = m->dt;
     p->saveper = m->saveper;
     p->method = m->method;
+    p->dynamic_time = m->dynamic_time;
     if (c.too_big)
         diags_add(d, DIAG_ERROR, m->file, 0, 0, NULL,
                   "the model is too large to compile");

@@ -117,7 +117,51 @@ const char *sd_tok_name(SdTok t);
     X(PULSE_TRAIN, 4, 1, "PULSE TRAIN(start, width, interval, end)")           \
     X(LOADX, 1, 1, "push the x-th slot (1-based) of index table a, or NaN")    \
     X(AOP, 0, 1, "array operation a over the values on the stack")             \
+    SD_FUSED_OPCODES(X)                                                        \
     X(END, 0, 0, "stop")
+
+/* Superinstructions (vm.c, sd_code_fuse): each replaces a run of the
+ * instructions above, which stay in place as its operand words; it
+ * executes them in one dispatch and skips them. Named after what they
+ * replace: L load, K constant, S store, J compare-and-jump. */
+#define SD_FUSED_OPCODES(X)                                                    \
+    X(LL_ADD, 0, 1, "LOAD a; LOADC_ADD b")                                     \
+    X(LL_SUB, 0, 1, "LOAD a; LOADC_SUB b")                                     \
+    X(LL_MUL, 0, 1, "LOAD a; LOADC_MUL b")                                     \
+    X(LL_DIV, 0, 1, "LOAD a; LOADC_DIV b")                                     \
+    X(LK_ADD, 0, 1, "LOAD a; KADD b")                                          \
+    X(LK_SUB, 0, 1, "LOAD a; KSUB b")                                          \
+    X(LK_MUL, 0, 1, "LOAD a; KMUL b")                                          \
+    X(LK_DIV, 0, 1, "LOAD a; KDIV b")                                          \
+    X(LLS_ADD, 0, 0, "LOAD a; LOADC_ADD b; STORE c")                           \
+    X(LLS_SUB, 0, 0, "LOAD a; LOADC_SUB b; STORE c")                           \
+    X(LLS_MUL, 0, 0, "LOAD a; LOADC_MUL b; STORE c")                           \
+    X(LLS_DIV, 0, 0, "LOAD a; LOADC_DIV b; STORE c")                           \
+    X(LKS_ADD, 0, 0, "LOAD a; KADD b; STORE c")                                \
+    X(LKS_SUB, 0, 0, "LOAD a; KSUB b; STORE c")                                \
+    X(LKS_MUL, 0, 0, "LOAD a; KMUL b; STORE c")                                \
+    X(LKS_DIV, 0, 0, "LOAD a; KDIV b; STORE c")                                \
+    X(SL_ADD, 1, 0, "LOADC_ADD a; STORE b")                                    \
+    X(SL_SUB, 1, 0, "LOADC_SUB a; STORE b")                                    \
+    X(SL_MUL, 1, 0, "LOADC_MUL a; STORE b")                                    \
+    X(SL_DIV, 1, 0, "LOADC_DIV a; STORE b")                                    \
+    X(SK_ADD, 1, 0, "KADD a; STORE b")                                         \
+    X(SK_SUB, 1, 0, "KSUB a; STORE b")                                         \
+    X(SK_MUL, 1, 0, "KMUL a; STORE b")                                         \
+    X(SK_DIV, 1, 0, "KDIV a; STORE b")                                         \
+    X(S_ADD, 2, 0, "ADD; STORE b")                                             \
+    X(S_SUB, 2, 0, "SUB; STORE b")                                             \
+    X(S_MUL, 2, 0, "MUL; STORE b")                                             \
+    X(S_DIV, 2, 0, "DIV; STORE b")                                             \
+    X(MOVE, 0, 0, "LOAD a; STORE b")                                           \
+    X(LOOKUP_S, 1, 0, "LOOKUP a; STORE b")                                     \
+    X(LDIV_LOOKUP, 0, 1, "LOAD a; LOADC_DIV b; LOOKUP c")                      \
+    X(LDIV_LOOKUP_S, 0, 0, "LOAD a; LOADC_DIV b; LOOKUP c; STORE d")           \
+    X(J_GE, 0, 0, "LOAD a; LOAD b; GE; JZ d")                                  \
+    X(J_GT, 0, 0, "LOAD a; LOAD b; GT; JZ d")                                  \
+    X(J_LE, 0, 0, "LOAD a; LOAD b; LE; JZ d")                                  \
+    X(J_LT, 0, 0, "LOAD a; LOAD b; LT; JZ d")                                  \
+    X(LOAD_JMP, 0, 1, "LOAD a; JMP b")
 
 typedef enum {
 #define X(name, pops, pushes, doc) SD_I_##name,
@@ -218,15 +262,31 @@ typedef struct SdVm {
     const SdAop *aops;     /* array operations */
     const SdXref *xrefs;   /* index tables */
     double *scratch;       /* aop_scratch doubles for array operations */
+    int *gseg;             /* per graphical function: the segment of its
+                              last lookup in this run (-1: never kept), or
+                              NULL to search every time */
 } SdVm;
 
 /* Slots with a fixed meaning. */
 enum { SD_SLOT_TIME, SD_SLOT_DT, SD_SLOT_START, SD_SLOT_STOP, SD_SLOT_FIRST };
 
 void sd_vm_exec(SdVm *vm, const SdIns *code);
+/* Rewrites the n instructions of code (END included) with
+ * superinstructions where it can, in place: offsets and jump targets stay
+ * as they are, and no run that a jump lands inside is fused. */
+void sd_code_fuse(SdIns *code, int n);
+/* Words an instruction takes: 1, or the run a superinstruction replaced. */
+int sd_op_len(int op);
 /* Steps between saved rows (sim.c). */
 long sd_save_every(const SdProgram *p, long nsteps);
+/* sd_run of a program whose time controls change during the run
+ * (simtime.c). */
+int sd_run_dynamic(SdProgram *p, const SdRunOpts *o, SdResults **out,
+                   TDiags *d);
 double sd_graph_eval(const SdGraph *g, double x);
+/* The first SdVm.gseg value for g: 0, or -1 when its x values are not
+ * ascending (or too few), so lookups always search. */
+int sd_graph_seg_init(const SdGraph *g);
 const char *sd_op_name(int op);
 
 struct SdProgram {
@@ -249,6 +309,8 @@ struct SdProgram {
     char **out_name;    /* display name of each */
     double start, stop, dt, saveper; /* simulation specs */
     SdMethod method;                 /* the model's integration method */
+    bool dynamic_time;               /* SdModel.dynamic_time: sd_run hands
+                                        the run to sd_run_dynamic */
     int nnodes;       /* structure nodes: one per variable slot */
     SdNode *nodes;    /* their names and kinds */
     int nedges;       /* causal links between dynamic nodes */
@@ -335,8 +397,90 @@ int sd_arr_find_var(const SdArr *ar, const char *scope, const char *ident);
  * error is reported. */
 SdExpr *sd_arr_instantiate(SdArr *ar, int v, int k, const SdExpr *e,
                            const SdSrcLoc *loc, const char *text);
+/* The same, but in a model without dimensions it resolves the names of e
+ * itself and returns it, copying nothing: e is not to be used again. */
+SdExpr *sd_arr_instantiate_in_place(SdArr *ar, int v, int k, SdExpr *e,
+                                    const SdSrcLoc *loc, const char *text);
 /* A flow of a stock the same way: the flow's element (or the flow) that
  * element k of stock v reads, by the flow's name as written; NULL when the
  * name is not a variable, or after a message placed at loc. */
 SdExpr *sd_arr_ref(SdArr *ar, int v, int k, const char *name,
                    const SdSrcLoc *loc);
+
+/* ---- data files of the GET functions (data.c) --------------------------- */
+
+typedef struct SdCell {
+    int row, col;     /* 0-based: A1 is (0, 0) */
+    const char *text; /* trimmed, never empty */
+} SdCell;
+
+/* The non-empty cells of a CSV file or of one sheet of a workbook. */
+typedef struct SdSheet {
+    Arena arena;       /* owns label and every cell's text */
+    const char *label; /* `'file.csv'` or `'book.xlsx' sheet 'S'` */
+    SdCell *cells;     /* sorted by row, then column (malloc) */
+    int n, cap;        /* cells used and allocated */
+    int nrows, ncols;  /* one past the last row and column with a cell */
+} SdSheet;
+
+/* The sheets one model reads, by file and tab, paths resolved against the
+ * model's folder. */
+/* libzip's functions, loaded (dlopen) when an .xlsx is first read. */
+typedef struct SdZip SdZip;
+/* Loads libzip; on failure a message naming label (the file) is in err. */
+int sd_zip_load(SdZip **out, const char *label, char *err, size_t en);
+void sd_zip_free(SdZip *z);
+
+typedef struct SdBook {
+    char *dir;             /* the model's folder with its '/', or "" */
+    VEC(SdSheet *) sheets; /* read so far */
+    VEC(char *) keys;      /* "file\ntab" of each */
+    SdZip *zip;            /* libzip, once an .xlsx is read, or NULL */
+} SdBook;
+
+void sd_book_init(SdBook *b, const char *model_file);
+void sd_book_free(SdBook *b);
+/* The sheet tab of file (.xlsx, .xls: a sheet name; any other file is CSV
+ * and tab its delimiter: one character or `\t`), read once and kept. On error
+ * a message naming the file is in err. */
+int sd_book_sheet(SdBook *b, const char *file, const char *tab,
+                  const SdSheet **out, char *err, size_t en);
+/* The readers under it; label names the file in messages (an .xlsx
+ * sheet's cells are named as `label sheet 'name'`). */
+int sd_sheet_from_csv(const char *text, size_t len, char delim,
+                      const char *label, SdSheet **out, char *err, size_t en);
+int sd_sheet_from_xlsx(const SdZip *zl, const void *data, size_t len,
+                       const char *sheet, const char *label, SdSheet **out,
+                       char *err, size_t en);
+/* An .xls workbook is read from its path (FreeXL has no other way). */
+int sd_sheet_from_xls(const char *path, const char *sheet, const char *label,
+                      SdSheet **out, char *err, size_t en);
+void sd_sheet_free(SdSheet *s);
+/* Series g as the graphical function of Time a data variable reads in
+ * mode (look forward: steps just after each time; raw: missing, NaN,
+ * between its times). In a. */
+SdGraph *sd_data_graph(Arena *a, const SdGraph *g, SdDataMode mode);
+/* An error in d for each data variable still waiting for its data
+ * (sd_compile refuses them); T_OK when there is none. */
+int sd_model_check_data(const SdModel *m, TDiags *d);
+/* The text of a cell, or NULL when it is empty. */
+const char *sd_sheet_at(const SdSheet *s, int row, int col);
+/* 'B2' (letters, then a row number) as a 0-based row and column. */
+bool sd_cell_parse(const char *ref, int *row, int *col);
+/* The Excel name of a cell ('B2'). */
+void sd_cell_name(int row, int col, char out[16]);
+/* The k-th series from cell first: times down column axis ('A') or across
+ * row axis ('1'), values k columns right of first (or k rows below it);
+ * rows without a time or a value are passed over (interpolated). out gets
+ * x and y in a, type continuous. */
+int sd_sheet_series(const SdSheet *s, const char *axis, const char *first,
+                    int k, Arena *a, SdGraph *out, char *err, size_t en);
+/* rows x cols numbers from cell first, row-major into out; first ending
+ * in '*' reads the block transposed (its rows run across the sheet). */
+int sd_sheet_block(const SdSheet *s, const char *first, int rows, int cols,
+                   double *out, char *err, size_t en);
+/* The texts from cell first to cell last (row-major), each after prefix;
+ * last empty: across first's row to its first empty cell. */
+int sd_sheet_names(const SdSheet *s, const char *first, const char *last,
+                   const char *prefix, Arena *a, const char ***out, int *n,
+                   char *err, size_t en);

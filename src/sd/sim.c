@@ -72,6 +72,8 @@ long sd_save_every(const SdProgram *p, long nsteps)
 int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
 {
     *out = NULL;
+    if (p->dynamic_time)
+        return sd_run_dynamic(p, o, out, d);
     SdMethod method = o && o->method_given ? o->method : p->method;
     long max_steps = o && o->max_steps > 0 ? o->max_steps : 1000000000L;
     double span = p->stop - p->start;
@@ -115,6 +117,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
                   nrows, ncols);
         return T_EINPUT;
     }
+    bool stream = o && o->on_row; /* rows to on_row: room for one */
     SdResults *r = calloc(1, sizeof *r);
     int *save_slot = malloc(sizeof(int) * (size_t)(nsave + 1));
     double *slots = calloc((size_t)p->nslots + 1, sizeof(double));
@@ -123,15 +126,19 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     double *acc = calloc((size_t)p->nstocks + 1, sizeof(double));
     SdDelayBuf *delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
     double *scratch = calloc((size_t)p->aop_scratch + 1, sizeof(double));
+    int *gseg = malloc(sizeof(int) * (size_t)(p->ngraphs + 1));
     int rc = T_OK;
     if (!r || !save_slot || !slots || !stack || !y0 || !acc || !delays ||
-        !scratch) {
+        !scratch || !gseg) {
         rc = T_EINTERNAL;
         goto done;
     }
+    for (int g = 0; g < p->ngraphs; g++)
+        gseg[g] = sd_graph_seg_init(&p->graphs[g]);
     r->ncols = ncols;
     r->nrows = 0;
-    r->data = malloc(sizeof(double) * (size_t)nrows * (size_t)ncols);
+    r->data =
+        malloc(sizeof(double) * (size_t)(stream ? 1 : nrows) * (size_t)ncols);
     r->names = calloc((size_t)ncols, sizeof(char *));
     if (!r->data || !r->names) {
         rc = T_EINTERNAL;
@@ -153,7 +160,8 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
                .dt = p->dt,
                .aops = p->aops,
                .xrefs = p->xrefs,
-               .scratch = scratch};
+               .scratch = scratch,
+               .gseg = gseg};
     slots[SD_SLOT_TIME] = p->start;
     slots[SD_SLOT_DT] = p->dt;
     slots[SD_SLOT_START] = p->start;
@@ -166,11 +174,14 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         if (o && o->on_step)
             o->on_step(o->ud, step, slots);
         if (step % every == 0 && r->nrows < nrows) {
-            double *row = r->data + (size_t)r->nrows * (size_t)ncols;
+            double *row =
+                r->data + (stream ? 0 : (size_t)r->nrows * (size_t)ncols);
             row[0] = t;
             for (int i = 0; i < nsave; i++)
                 row[i + 1] = slots[save_slot[i]];
             r->nrows++;
+            if (stream && o->on_row(o->row_ud, r, row))
+                break;
         }
         if (step >= nsteps)
             break;
@@ -181,6 +192,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
             integrate_rk(p, &vm, t, p->dt, method == SD_RK4, y0, acc);
     }
 done:
+    free(gseg);
     free(scratch);
     free(save_slot);
     free(slots);
@@ -194,6 +206,10 @@ done:
         sd_results_free(r);
         diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL, "out of memory");
         return rc;
+    }
+    if (stream) {
+        free(r->data); /* the rows went to on_row */
+        r->data = NULL;
     }
     *out = r;
     return T_OK;

@@ -19,12 +19,26 @@ const char *sd_op_name(int op)
     return op >= 0 && op < SD_NOPS ? names[op] : "?";
 }
 
-double sd_graph_eval(const SdGraph *g, double x)
+/* The graphical function g at x; *seg (when seg is not NULL) is the
+ * segment the last lookup fell in, tried first, and updated. Inputs move
+ * little from step to step, so the binary search is rarely needed. A
+ * negative *seg means never remember (x values not ascending). */
+static double graph_at(const SdGraph *g, double x, int *seg)
 {
+    const double *xs = g->x, *ys = g->y;
+    int lo, hi;
+    if (seg && *seg >= 0) {
+        lo = *seg;
+        /* The same segment the search below would find: xs[lo] <= x <
+         * xs[lo + 1], strictly inside the ends. NaN fails every test. */
+        if (x > xs[0] && xs[lo] <= x && x < xs[lo + 1]) {
+            hi = lo + 1;
+            goto found;
+        }
+    }
     int n = g->n;
     if (n <= 0 || isnan(x))
         return NAN;
-    const double *xs = g->x, *ys = g->y;
     if (n == 1)
         return ys[0];
     if (x <= xs[0]) {
@@ -40,7 +54,8 @@ double sd_graph_eval(const SdGraph *g, double x)
         return ys[n - 1];
     }
     /* Binary search for the segment xs[lo] <= x < xs[hi]. */
-    int lo = 0, hi = n - 1;
+    lo = 0;
+    hi = n - 1;
     while (hi - lo > 1) {
         int mid = (lo + hi) / 2;
         if (xs[mid] <= x)
@@ -48,12 +63,28 @@ double sd_graph_eval(const SdGraph *g, double x)
         else
             hi = mid;
     }
+    if (seg && *seg >= 0)
+        *seg = lo;
+found:
     if (g->type == SD_GF_DISCRETE)
         return ys[lo];
     double dx = xs[hi] - xs[lo];
     if (dx == 0)
         return ys[hi];
     return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / dx;
+}
+
+double sd_graph_eval(const SdGraph *g, double x)
+{
+    return graph_at(g, x, NULL);
+}
+
+int sd_graph_seg_init(const SdGraph *g)
+{
+    for (int i = 1; i < g->n; i++)
+        if (!(g->x[i - 1] <= g->x[i]))
+            return -1;
+    return g->n >= 2 ? 0 : -1;
 }
 
 static double math1(int fn, double x)
@@ -349,7 +380,8 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
         }
         CASE(LOOKUP)
         {
-            sp[-1] = sd_graph_eval(&vm->graphs[A], sp[-1]);
+            sp[-1] = graph_at(&vm->graphs[A], sp[-1],
+                              vm->gseg ? &vm->gseg[A] : NULL);
             NEXT;
         }
         CASE(STEP)
@@ -473,6 +505,113 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
             *sp++ = x;
             NEXT;
         }
+        /* Superinstructions: A is the first word's operand, W(i) that of
+         * word i; SKIP(n) steps over the n words after the first. */
+#define W(i) (ip[(i)-1].a)
+#define SKIP(n) (ip += (n))
+#define FUSED_ARITH(OP, op)                                                    \
+    CASE(LL_##OP)                                                              \
+    {                                                                          \
+        *sp++ = s[A] op s[W(1)];                                               \
+        SKIP(1);                                                               \
+        NEXT;                                                                  \
+    }                                                                          \
+    CASE(LK_##OP)                                                              \
+    {                                                                          \
+        *sp++ = s[A] op k[W(1)];                                               \
+        SKIP(1);                                                               \
+        NEXT;                                                                  \
+    }                                                                          \
+    CASE(LLS_##OP)                                                             \
+    {                                                                          \
+        s[W(2)] = s[A] op s[W(1)];                                             \
+        SKIP(2);                                                               \
+        NEXT;                                                                  \
+    }                                                                          \
+    CASE(LKS_##OP)                                                             \
+    {                                                                          \
+        s[W(2)] = s[A] op k[W(1)];                                             \
+        SKIP(2);                                                               \
+        NEXT;                                                                  \
+    }                                                                          \
+    CASE(SL_##OP)                                                              \
+    {                                                                          \
+        sp--;                                                                  \
+        s[W(1)] = sp[0] op s[A];                                               \
+        SKIP(1);                                                               \
+        NEXT;                                                                  \
+    }                                                                          \
+    CASE(SK_##OP)                                                              \
+    {                                                                          \
+        sp--;                                                                  \
+        s[W(1)] = sp[0] op k[A];                                               \
+        SKIP(1);                                                               \
+        NEXT;                                                                  \
+    }                                                                          \
+    CASE(S_##OP)                                                               \
+    {                                                                          \
+        sp -= 2;                                                               \
+        s[W(1)] = sp[0] op sp[1];                                              \
+        SKIP(1);                                                               \
+        NEXT;                                                                  \
+    }
+        FUSED_ARITH(ADD, +)
+        FUSED_ARITH(SUB, -)
+        FUSED_ARITH(MUL, *)
+        FUSED_ARITH(DIV, /)
+#undef FUSED_ARITH
+        CASE(MOVE)
+        {
+            s[W(1)] = s[A];
+            SKIP(1);
+            NEXT;
+        }
+        CASE(LOOKUP_S)
+        {
+            sp--;
+            s[W(1)] =
+                graph_at(&vm->graphs[A], sp[0], vm->gseg ? &vm->gseg[A] : NULL);
+            SKIP(1);
+            NEXT;
+        }
+        CASE(LDIV_LOOKUP)
+        {
+            int g = W(2);
+            *sp++ = graph_at(&vm->graphs[g], s[A] / s[W(1)],
+                             vm->gseg ? &vm->gseg[g] : NULL);
+            SKIP(2);
+            NEXT;
+        }
+        CASE(LDIV_LOOKUP_S)
+        {
+            int g = W(2);
+            s[W(3)] = graph_at(&vm->graphs[g], s[A] / s[W(1)],
+                               vm->gseg ? &vm->gseg[g] : NULL);
+            SKIP(3);
+            NEXT;
+        }
+#define FUSED_JUMP(OP, op)                                                     \
+    CASE(J_##OP)                                                               \
+    {                                                                          \
+        if (!(s[A] op s[W(1)]))                                                \
+            ip = code + W(3);                                                  \
+        else                                                                   \
+            SKIP(3);                                                           \
+        NEXT;                                                                  \
+    }
+        FUSED_JUMP(GE, >=)
+        FUSED_JUMP(GT, >)
+        FUSED_JUMP(LE, <=)
+        FUSED_JUMP(LT, <)
+#undef FUSED_JUMP
+        CASE(LOAD_JMP)
+        {
+            *sp++ = s[A];
+            ip = code + W(1);
+            NEXT;
+        }
+#undef W
+#undef SKIP
         CASE(END)
         {
             return;
@@ -484,16 +623,112 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
 #undef DISPATCH
 }
 
+/* ---- superinstructions ------------------------------------------------- */
+
+/* The runs each superinstruction replaces, longest first, as the fusing
+ * pass tries them. */
+typedef struct Fusion {
+    int op;      /* the superinstruction */
+    int len;     /* instructions it replaces */
+    int runs[4]; /* their opcodes */
+} Fusion;
+
+static const Fusion fusions[] = {
+    {SD_I_LDIV_LOOKUP_S,
+     4,
+     {SD_I_LOAD, SD_I_LOADC_DIV, SD_I_LOOKUP, SD_I_STORE}},
+    {SD_I_J_GE, 4, {SD_I_LOAD, SD_I_LOAD, SD_I_GE, SD_I_JZ}},
+    {SD_I_J_GT, 4, {SD_I_LOAD, SD_I_LOAD, SD_I_GT, SD_I_JZ}},
+    {SD_I_J_LE, 4, {SD_I_LOAD, SD_I_LOAD, SD_I_LE, SD_I_JZ}},
+    {SD_I_J_LT, 4, {SD_I_LOAD, SD_I_LOAD, SD_I_LT, SD_I_JZ}},
+    {SD_I_LDIV_LOOKUP, 3, {SD_I_LOAD, SD_I_LOADC_DIV, SD_I_LOOKUP, 0}},
+    {SD_I_LLS_ADD, 3, {SD_I_LOAD, SD_I_LOADC_ADD, SD_I_STORE, 0}},
+    {SD_I_LKS_ADD, 3, {SD_I_LOAD, SD_I_KADD, SD_I_STORE, 0}},
+    {SD_I_LL_ADD, 2, {SD_I_LOAD, SD_I_LOADC_ADD, 0, 0}},
+    {SD_I_LK_ADD, 2, {SD_I_LOAD, SD_I_KADD, 0, 0}},
+    {SD_I_SL_ADD, 2, {SD_I_LOADC_ADD, SD_I_STORE, 0, 0}},
+    {SD_I_SK_ADD, 2, {SD_I_KADD, SD_I_STORE, 0, 0}},
+    {SD_I_S_ADD, 2, {SD_I_ADD, SD_I_STORE, 0, 0}},
+    {SD_I_LLS_SUB, 3, {SD_I_LOAD, SD_I_LOADC_SUB, SD_I_STORE, 0}},
+    {SD_I_LKS_SUB, 3, {SD_I_LOAD, SD_I_KSUB, SD_I_STORE, 0}},
+    {SD_I_LL_SUB, 2, {SD_I_LOAD, SD_I_LOADC_SUB, 0, 0}},
+    {SD_I_LK_SUB, 2, {SD_I_LOAD, SD_I_KSUB, 0, 0}},
+    {SD_I_SL_SUB, 2, {SD_I_LOADC_SUB, SD_I_STORE, 0, 0}},
+    {SD_I_SK_SUB, 2, {SD_I_KSUB, SD_I_STORE, 0, 0}},
+    {SD_I_S_SUB, 2, {SD_I_SUB, SD_I_STORE, 0, 0}},
+    {SD_I_LLS_MUL, 3, {SD_I_LOAD, SD_I_LOADC_MUL, SD_I_STORE, 0}},
+    {SD_I_LKS_MUL, 3, {SD_I_LOAD, SD_I_KMUL, SD_I_STORE, 0}},
+    {SD_I_LL_MUL, 2, {SD_I_LOAD, SD_I_LOADC_MUL, 0, 0}},
+    {SD_I_LK_MUL, 2, {SD_I_LOAD, SD_I_KMUL, 0, 0}},
+    {SD_I_SL_MUL, 2, {SD_I_LOADC_MUL, SD_I_STORE, 0, 0}},
+    {SD_I_SK_MUL, 2, {SD_I_KMUL, SD_I_STORE, 0, 0}},
+    {SD_I_S_MUL, 2, {SD_I_MUL, SD_I_STORE, 0, 0}},
+    {SD_I_LLS_DIV, 3, {SD_I_LOAD, SD_I_LOADC_DIV, SD_I_STORE, 0}},
+    {SD_I_LKS_DIV, 3, {SD_I_LOAD, SD_I_KDIV, SD_I_STORE, 0}},
+    {SD_I_LL_DIV, 2, {SD_I_LOAD, SD_I_LOADC_DIV, 0, 0}},
+    {SD_I_LK_DIV, 2, {SD_I_LOAD, SD_I_KDIV, 0, 0}},
+    {SD_I_SL_DIV, 2, {SD_I_LOADC_DIV, SD_I_STORE, 0, 0}},
+    {SD_I_SK_DIV, 2, {SD_I_KDIV, SD_I_STORE, 0, 0}},
+    {SD_I_S_DIV, 2, {SD_I_DIV, SD_I_STORE, 0, 0}},
+    {SD_I_MOVE, 2, {SD_I_LOAD, SD_I_STORE, 0, 0}},
+    {SD_I_LOOKUP_S, 2, {SD_I_LOOKUP, SD_I_STORE, 0, 0}},
+    {SD_I_LOAD_JMP, 2, {SD_I_LOAD, SD_I_JMP, 0, 0}},
+};
+
+int sd_op_len(int op)
+{
+    for (size_t f = 0; f < sizeof fusions / sizeof fusions[0]; f++)
+        if (fusions[f].op == op)
+            return fusions[f].len;
+    return 1;
+}
+
+void sd_code_fuse(SdIns *code, int n)
+{
+    /* Where jumps land: no fused run may have one inside it. */
+    unsigned char *target = calloc((size_t)n + 1, 1);
+    if (!target)
+        return; /* the plain code runs as well, only slower */
+    for (int i = 0; i < n; i++)
+        if ((code[i].op == SD_I_JZ || code[i].op == SD_I_JMP) &&
+            code[i].a >= 0 && code[i].a <= n)
+            target[code[i].a] = 1;
+    for (int i = 0; i < n;) {
+        int len = 1;
+        for (size_t f = 0; f < sizeof fusions / sizeof fusions[0]; f++) {
+            const Fusion *fu = &fusions[f];
+            if (i + fu->len > n)
+                continue;
+            bool ok = true;
+            for (int j = 0; j < fu->len && ok; j++)
+                ok =
+                    code[i + j].op == fu->runs[j] && (j == 0 || !target[i + j]);
+            if (ok) {
+                code[i].op = fu->op;
+                len = fu->len;
+                break;
+            }
+        }
+        i += len;
+    }
+    free(target);
+}
+
 static void disasm(TBuf *out, const char *title, const SdIns *code,
                    const double *consts)
 {
     tbuf_printf(out, "%s:\n", title);
-    for (int i = 0; code[i].op != SD_I_END; i++) {
-        tbuf_printf(out, "  %4d %-10s %d", i, sd_op_name(code[i].op),
-                    code[i].a);
-        if (code[i].op == SD_I_CONST)
-            tbuf_printf(out, "  (%g)", consts[code[i].a]);
-        tbuf_putc(out, '\n');
+    for (int i = 0; code[i].op != SD_I_END;) {
+        int len = sd_op_len(code[i].op);
+        for (int j = 0; j < len; j++, i++) {
+            /* A superinstruction's operand words keep the instructions
+             * it replaced: shown after a bar. */
+            tbuf_printf(out, j ? "  %4d | %-8s %d" : "  %4d %-10s %d", i,
+                        sd_op_name(code[i].op), code[i].a);
+            if (code[i].op == SD_I_CONST)
+                tbuf_printf(out, "  (%g)", consts[code[i].a]);
+            tbuf_putc(out, '\n');
+        }
     }
 }
 

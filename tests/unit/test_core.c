@@ -148,6 +148,39 @@ static void test_tbuf_read_file(void **state)
     tbuf_free(&b);
     tbuf_free(&s);
     tbuf_free(&none);
+
+    /* Exactly at the cap is fine; a big file comes back whole. */
+    memcpy(path + sizeof path - 7, "XXXXXX", 6);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static char big[300001];
+    for (size_t i = 0; i < sizeof big - 1; i++)
+        big[i] = (char)('a' + i % 23);
+    assert_int_equal(write(fd, big, sizeof big - 1),
+                     (ssize_t)(sizeof big - 1));
+    close(fd);
+    TBuf at = {0}, whole = {0}, over = {0};
+    int rc_at = tbuf_read_file(&at, path, sizeof big - 1);
+    int rc_whole = tbuf_read_file(&whole, path, 1 << 20);
+    int rc_over = tbuf_read_file(&over, path, sizeof big - 2);
+    unlink(path);
+    assert_int_equal(rc_at, T_OK);
+    assert_int_equal(rc_whole, T_OK);
+    assert_int_equal(rc_over, T_EINPUT);
+    assert_int_equal(whole.len, sizeof big - 1);
+    assert_memory_equal(whole.data, big, sizeof big - 1);
+    assert_int_equal(whole.data[whole.len], 0);
+    assert_int_equal(at.len, sizeof big - 1);
+
+    /* A file whose size stat does not tell (procfs) is read to its end. */
+    TBuf proc = {0};
+    assert_int_equal(tbuf_read_file(&proc, "/proc/self/status", 1 << 20),
+                     T_OK);
+    assert_non_null(strstr(tbuf_cstr(&proc), "VmRSS"));
+    tbuf_free(&at);
+    tbuf_free(&whole);
+    tbuf_free(&over);
+    tbuf_free(&proc);
 }
 
 static void test_vec_push(void **state)

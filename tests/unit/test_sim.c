@@ -421,6 +421,59 @@ static void test_program_runs_twice(void **state)
     sd_results_free(b);
 }
 
+/* Rows handed to on_row one by one, as a stored run holds them. */
+typedef struct Rows {
+    TBuf got;  /* every row's doubles, one after another */
+    int calls; /* rows seen */
+    int stop;  /* return nonzero at this row (0: never) */
+    int ncols; /* the columns the rows have */
+} Rows;
+
+static int take_row(void *ud, const SdResults *cols, const double *row)
+{
+    Rows *w = ud;
+    w->ncols = cols->ncols;
+    assert_string_equal(cols->names[0], "Time");
+    tbuf_append(&w->got, (const char *)row,
+                sizeof(double) * (size_t)cols->ncols);
+    return ++w->calls == w->stop;
+}
+
+static void test_rows_streamed(void **state)
+{
+    (void)state;
+    SdProgram *p = compile_decay(0, STOP, DT);
+    assert_non_null(p);
+    TDiags d = {0};
+    SdResults *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(sd_run(p, NULL, &a, &d), T_OK);
+    Rows w = {0};
+    SdRunOpts o = {.on_row = take_row, .row_ud = &w};
+    assert_int_equal(sd_run(p, &o, &b, &d), T_OK);
+    /* The same rows, none stored; the names still come back. */
+    assert_int_equal(w.calls, a->nrows);
+    assert_int_equal(b->nrows, a->nrows);
+    assert_null(b->data);
+    assert_int_equal(w.ncols, a->ncols);
+    assert_int_equal(w.got.len,
+                     sizeof(double) * (size_t)a->nrows * (size_t)a->ncols);
+    assert_memory_equal(w.got.data, a->data, w.got.len);
+    assert_int_equal(sd_results_find(b, "S"), sd_results_find(a, "S"));
+    /* A nonzero return ends the run at that row. */
+    Rows w3 = {.stop = 3};
+    o.row_ud = &w3;
+    assert_int_equal(sd_run(p, &o, &c, &d), T_OK);
+    assert_int_equal(w3.calls, 3);
+    assert_int_equal(c->nrows, 3);
+    tbuf_free(&w.got);
+    tbuf_free(&w3.got);
+    sd_results_free(a);
+    sd_results_free(b);
+    sd_results_free(c);
+    sd_program_free(p);
+    diags_free(&d);
+}
+
 /* Only the chosen variables are saved, in the order asked; a variable
  * number the program does not have is refused. */
 static void test_save_chosen_vars(void **state)
@@ -480,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_too_many_rows_refused),
         cmocka_unit_test(test_bad_specs_refused),
         cmocka_unit_test(test_program_runs_twice),
+        cmocka_unit_test(test_rows_streamed),
         cmocka_unit_test(test_save_chosen_vars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
