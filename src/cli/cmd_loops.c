@@ -246,13 +246,6 @@ static int dominant(const SdLtm *t, int r)
     return best;
 }
 
-static void loop_label(TBuf *b, const MapGraph *g, const MapLoop *lp)
-{
-    for (int k = 0; k < lp->length; k++)
-        tbuf_printf(b, "%s -> ", g->names[lp->nodes[k]]);
-    tbuf_puts(b, g->names[lp->nodes[0]]);
-}
-
 static void put_csv(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
@@ -268,11 +261,26 @@ static void put_csv(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Which loops dominance scores. */
+typedef enum {
+    LOOPS_AUTO,     /* every loop when they fit in --max, else strongest */
+    LOOPS_ALL,      /* every loop, or the --max shortest */
+    LOOPS_STRONGEST /* strongest-path discovery */
+} LoopMethod;
+
+static void dom_label(TBuf *b, const MapGraph *g, const int *nodes, int len)
+{
+    for (int k = 0; k < len; k++)
+        tbuf_printf(b, "%s -> ", g->names[nodes[k]]);
+    tbuf_puts(b, g->names[nodes[0]]);
+}
+
 int cmd_dominance(int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false;
     long max = 100;
+    LoopMethod lm = LOOPS_AUTO;
     SdRunOpts ro = {0};
     for (int i = 0; i < argc; i++) {
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -287,6 +295,16 @@ int cmd_dominance(int argc, char **argv)
         } else if (!strcmp(argv[i], "--max")) {
             if (!val || !str_to_int(val, 1, 100000, &max)) {
                 cli_error("--max takes a number of loops from 1 to 100000");
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--loops")) {
+            if (val && !strcasecmp(val, "all"))
+                lm = LOOPS_ALL;
+            else if (val && !strcasecmp(val, "strongest"))
+                lm = LOOPS_STRONGEST;
+            else {
+                cli_error("--loops takes all or strongest");
                 return EXIT_USAGE;
             }
             i++;
@@ -315,7 +333,8 @@ int cmd_dominance(int argc, char **argv)
     }
     if (!path) {
         cli_error("usage: territory dominance MODEL [--format csv|json] "
-                  "[--max N] [--method euler|rk2|rk4]");
+                  "[--max N] [--loops all|strongest] "
+                  "[--method euler|rk2|rk4]");
         return EXIT_USAGE;
     }
     TDiags d = {0};
@@ -323,9 +342,13 @@ int cmd_dominance(int argc, char **argv)
     SdProgram *p = NULL;
     MapGraph *g = NULL;
     MapLoops *l = NULL;
+    SdLtmLoops *found = NULL;
     SdLtm *t = NULL;
     const int **nodes = NULL;
-    int *lens = NULL;
+    int *lens = NULL, *keep = NULL, *pos = NULL;
+    char(*ids)[16] = NULL;
+    int n = 0, nkeep = 0;
+    bool strongest = false;
     int ex = EXIT_OK;
     int rc = sd_model_load(path, &m, &d);
     if (rc == T_OK)
@@ -333,52 +356,86 @@ int cmd_dominance(int argc, char **argv)
     if (rc == T_OK)
         rc = map_graph_from_program(p, &g);
     if (rc == T_OK) {
-        MapLoopOpts o = {(int)max, 60};
+        MapLoopOpts o = {(int)max, 2}; /* counting is only reported */
         rc = map_loops_find(g, &o, &l);
     }
+    /* Every loop when they all fit in --max; else discover the strong
+     * ones. */
+    if (rc == T_OK)
+        strongest = lm == LOOPS_STRONGEST ||
+                    (lm == LOOPS_AUTO && (!l->exact || l->count > max));
+    if (rc == T_OK && strongest)
+        rc = sd_ltm_discover(p, &ro, NULL, &found, &d);
     if (rc == T_OK) {
-        nodes = calloc((size_t)l->listed + 1, sizeof(int *));
-        lens = calloc((size_t)l->listed + 1, sizeof(int));
-        if (!nodes || !lens)
+        n = strongest ? found->nloops : l->listed;
+        nodes = calloc((size_t)n + 1, sizeof(int *));
+        lens = calloc((size_t)n + 1, sizeof(int));
+        keep = calloc((size_t)n + 1, sizeof(int));
+        pos = calloc((size_t)n + 1, sizeof(int));
+        ids = calloc((size_t)n + 1, sizeof *ids);
+        if (!nodes || !lens || !keep || !pos || !ids)
             rc = T_EINTERNAL;
-        for (int i = 0; rc == T_OK && i < l->listed; i++) {
-            nodes[i] = l->loops[i].nodes;
-            lens[i] = l->loops[i].length;
+        for (int i = 0; rc == T_OK && i < n; i++) {
+            nodes[i] = strongest ? found->nodes[i] : l->loops[i].nodes;
+            lens[i] = strongest ? found->lens[i] : l->loops[i].length;
         }
     }
     if (rc == T_OK)
-        rc = sd_ltm(p, &ro, l->listed, nodes, lens, &t, &d);
+        rc = sd_ltm(p, &ro, n, nodes, lens, &t, &d);
+    if (rc == T_OK) {
+        /* Every discovered loop is scored (relative scores are shares of
+         * them all); the strongest --max are shown. */
+        nkeep = n;
+        for (int i = 0; i < n; i++)
+            keep[i] = i;
+        if (strongest && n > max)
+            nkeep = sd_ltm_pick(t, (int)max, keep);
+        if (nkeep < 0)
+            rc = T_EINTERNAL;
+    }
     if (rc) {
         cli_print_diags(&d);
+        if (rc == T_EINTERNAL && !d.len)
+            cli_error("out of memory");
         ex = rc == T_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
         goto done;
     }
+    const char *method = strongest                           ? "strongest"
+                         : l->exact && l->count <= l->listed ? "all"
+                                                             : "shortest";
     /* Names: R1, B1, ?1 by the polarity LTM observed. */
-    char(*ids)[16] = calloc((size_t)l->listed + 1, sizeof *ids);
-    if (!ids) {
-        ex = EXIT_INTERNAL;
-        goto done;
-    }
     int nr = 0, nb = 0, nu = 0;
-    for (int i = 0; i < l->listed; i++) {
-        MapPolarity pol = ltm_polarity(t, i);
+    for (int i = 0; i < n; i++)
+        pos[i] = -1;
+    for (int j = 0; j < nkeep; j++) {
+        MapPolarity pol = ltm_polarity(t, keep[j]);
         int *num = pol == MAP_POS ? &nr : pol == MAP_NEG ? &nb : &nu;
-        snprintf(ids[i], sizeof ids[i], "%c%d", pol_char(pol), ++*num);
+        snprintf(ids[j], sizeof ids[j], "%c%d", pol_char(pol), ++*num);
+        pos[keep[j]] = j;
     }
     if (json) {
         json_t *root = json_object();
+        json_object_set_new(root, "method", json_string(method));
         json_object_set_new(root, "count", json_integer(l->count));
         json_object_set_new(root, "exact", json_boolean(l->exact));
-        json_object_set_new(root, "scored", json_integer(l->listed));
+        json_object_set_new(root, "scored", json_integer(n));
+        json_object_set_new(root, "listed", json_integer(nkeep));
+        if (strongest) {
+            json_object_set_new(root, "times_searched",
+                                json_integer(found->ntimes));
+            json_object_set_new(root, "complete",
+                                json_boolean(found->complete));
+        }
         json_t *loops = json_array();
-        for (int i = 0; i < l->listed; i++) {
+        for (int j = 0; j < nkeep; j++) {
+            int i = keep[j];
             json_t *o = json_object();
             TBuf lab = {0};
-            loop_label(&lab, g, &l->loops[i]);
-            char pol[2] = {ids[i][0], 0};
-            json_object_set_new(o, "id", json_string(ids[i]));
+            dom_label(&lab, g, nodes[i], lens[i]);
+            char pol[2] = {ids[j][0], 0};
+            json_object_set_new(o, "id", json_string(ids[j]));
             json_object_set_new(o, "polarity", json_string(pol));
-            json_object_set_new(o, "length", json_integer(l->loops[i].length));
+            json_object_set_new(o, "length", json_integer(lens[i]));
             json_object_set_new(o, "loop", json_string(tbuf_cstr(&lab)));
             tbuf_free(&lab);
             json_t *rel = json_array();
@@ -393,8 +450,9 @@ int cmd_dominance(int argc, char **argv)
         for (int r = 0; r < t->nrows; r++) {
             json_array_append_new(times, json_real(t->time[r]));
             int b = dominant(t, r);
-            json_array_append_new(dom,
-                                  b < 0 ? json_null() : json_string(ids[b]));
+            json_array_append_new(dom, b < 0 || pos[b] < 0
+                                           ? json_null()
+                                           : json_string(ids[pos[b]]));
         }
         json_object_set_new(root, "time", times);
         json_object_set_new(root, "dominant", dom);
@@ -407,11 +465,23 @@ int cmd_dominance(int argc, char **argv)
         free(s);
         json_decref(root);
     } else {
+        if (strongest)
+            printf("# method: strongest; %d loops found at %d saved times%s "
+                   "and scored, %d listed; %lld%s loops in all\n",
+                   n, found->ntimes,
+                   found->complete ? "" : " (the search was cut short)", nkeep,
+                   l->count, l->exact ? "" : " or more");
+        else if (!strcmp(method, "all"))
+            printf("# method: all; %d loops, every one scored\n", n);
+        else
+            printf("# method: shortest; the %d shortest of %lld%s loops "
+                   "scored\n",
+                   n, l->count, l->exact ? "" : " or more");
         fputs("Time,dominant", stdout);
-        for (int i = 0; i < l->listed; i++) {
+        for (int j = 0; j < nkeep; j++) {
             TBuf lab = {0};
-            tbuf_printf(&lab, "%s: ", ids[i]);
-            loop_label(&lab, g, &l->loops[i]);
+            tbuf_printf(&lab, "%s: ", ids[j]);
+            dom_label(&lab, g, nodes[keep[j]], lens[keep[j]]);
             fputc(',', stdout);
             put_csv(stdout, tbuf_cstr(&lab));
             tbuf_free(&lab);
@@ -419,17 +489,25 @@ int cmd_dominance(int argc, char **argv)
         fputc('\n', stdout);
         for (int r = 0; r < t->nrows; r++) {
             int b = dominant(t, r);
-            printf("%.15g,%s", t->time[r], b < 0 ? "" : ids[b]);
-            for (int i = 0; i < l->listed; i++)
-                printf(",%.6g", t->relative[(size_t)r * t->nloops + i]);
+            printf("%.15g,%s", t->time[r],
+                   b < 0 || pos[b] < 0 ? "" : ids[pos[b]]);
+            for (int j = 0; j < nkeep; j++)
+                printf(",%.6g", t->relative[(size_t)r * t->nloops + keep[j]]);
             fputc('\n', stdout);
         }
     }
-    free(ids);
+    if (fflush(stdout) && ex == EXIT_OK) {
+        cli_error("cannot write the output: %s", strerror(errno));
+        ex = EXIT_INTERNAL;
+    }
 done:
+    free(ids);
     free(nodes);
     free(lens);
+    free(keep);
+    free(pos);
     sd_ltm_free(t);
+    sd_ltm_loops_free(found);
     map_loops_free(l);
     map_graph_free(g);
     sd_program_free(p);

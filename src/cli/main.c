@@ -6,6 +6,8 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "cli.h"
 
+#include <malloc.h>
+
 #include "territory.h"
 
 #include <stdarg.h>
@@ -19,6 +21,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  run MODEL [--format csv|tsv|json] [--method euler|rk2|rk4]\n"
           "            [--set NAME=VALUE ...] [--vars A,B] [-o FILE]\n"
+          "            [--data FILE ...]  (.tab/.csv data for data variables)\n"
           "                 simulate a model and print one row per saved time\n"
           "  check MODEL    report every problem in a model as "
           "file:line:col: message\n"
@@ -30,7 +33,8 @@ static void usage(FILE *f)
           "                 shortest first, with polarity R/B/?, and each "
           "factor's leverage\n"
           "  dominance MODEL [--format csv|json] [--max N] "
-          "[--method euler|rk2|rk4]\n"
+          "[--loops all|strongest]\n"
+          "                 [--method euler|rk2|rk4]\n"
           "                 which loop drives the behaviour at each saved "
           "time\n"
           "                 (Loops That Matter: relative loop scores)\n"
@@ -125,6 +129,14 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* A short command keeps freed memory for reuse rather than giving it
+     * back and faulting fresh pages in again (a first touch of a page is
+     * the dearest thing it does on a virtual machine); the long-running
+     * server keeps glibc's defaults. */
+    if (strcmp(cmd, "serve")) {
+        mallopt(M_MMAP_THRESHOLD, 64 << 20);
+        mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "check"))

@@ -791,6 +791,15 @@ void web_model_dominance(WebCtx *c)
 {
     StoreErr e = {0};
     long long max = 0;
+    /* loops=all|strongest; by default every loop when they fit in max,
+     * else strongest-path discovery (as `territory dominance`). */
+    const char *meth = web_arg(c, WEB_QUERY, "loops");
+    if (meth && strcmp(meth, "all") && strcmp(meth, "strongest")) {
+        web_field_err(&e, "bad_field", "loops",
+                      "'loops' must be all or strongest");
+        fail(c, &e);
+        return;
+    }
     if (web_parse_count(web_arg(c, WEB_QUERY, "max"), "max", 1, 1000, 100, &max,
                         &e) != STORE_OK) {
         fail(c, &e);
@@ -805,10 +814,13 @@ void web_model_dominance(WebCtx *c)
     SdProgram *p = NULL;
     MapGraph *g = NULL;
     MapLoops *l = NULL;
+    SdLtmLoops *found = NULL;
     SdLtm *t = NULL;
     const int **nodes = NULL;
-    int *lens = NULL;
+    int *lens = NULL, *keep = NULL, *pos = NULL, n = 0, nkeep = 0;
+    bool strongest = false;
     char(*ids)[16] = NULL;
+    SdRunOpts ro = {.max_steps = WEB_MODELS_STEPS};
     int rc = sd_compile(m, &p, &d);
     if (rc == T_OK)
         rc = map_graph_from_program(p, &g);
@@ -816,38 +828,52 @@ void web_model_dominance(WebCtx *c)
         MapLoopOpts o = {(int)max, WEB_LOOPS_BUDGET};
         rc = map_loops_find(g, &o, &l);
     }
+    if (rc == T_OK)
+        strongest =
+            meth ? !strcmp(meth, "strongest") : !l->exact || l->count > max;
+    if (rc == T_OK && strongest)
+        rc = sd_ltm_discover(p, &ro, NULL, &found, &d);
     if (rc == T_OK) {
-        nodes = calloc((size_t)l->listed + 1, sizeof(int *));
-        lens = calloc((size_t)l->listed + 1, sizeof(int));
-        ids = calloc((size_t)l->listed + 1, sizeof *ids);
-        if (!nodes || !lens || !ids)
+        n = strongest ? found->nloops : l->listed;
+        nodes = calloc((size_t)n + 1, sizeof(int *));
+        lens = calloc((size_t)n + 1, sizeof(int));
+        keep = calloc((size_t)n + 1, sizeof(int));
+        pos = calloc((size_t)n + 1, sizeof(int));
+        ids = calloc((size_t)n + 1, sizeof *ids);
+        if (!nodes || !lens || !keep || !pos || !ids)
             rc = T_EINTERNAL;
-        for (int i = 0; rc == T_OK && i < l->listed; i++) {
-            nodes[i] = l->loops[i].nodes;
-            lens[i] = l->loops[i].length;
+        for (int i = 0; rc == T_OK && i < n; i++) {
+            nodes[i] = strongest ? found->nodes[i] : l->loops[i].nodes;
+            lens[i] = strongest ? found->lens[i] : l->loops[i].length;
+            keep[i] = i;
+            pos[i] = -1;
         }
     }
+    if (rc == T_OK)
+        rc = sd_ltm(p, &ro, n, nodes, lens, &t, &d);
     if (rc == T_OK) {
-        SdRunOpts ro = {.max_steps = WEB_MODELS_STEPS};
-        rc = sd_ltm(p, &ro, l->listed, nodes, lens, &t, &d);
+        nkeep = strongest && n > max ? sd_ltm_pick(t, (int)max, keep) : n;
+        if (nkeep < 0)
+            rc = T_EINTERNAL;
     }
     json_t *out = NULL;
     if (rc == T_OK) {
         int nr = 0, nb = 0, nu = 0;
         json_t *loops = json_array(), *time = json_array(), *dom = json_array(),
                *periods = json_array();
-        for (int i = 0; i < l->listed; i++) {
+        for (int j = 0; j < nkeep; j++) {
+            int i = keep[j];
+            pos[i] = j;
             char pol = ltm_pol(t, i);
-            int *n = pol == 'R' ? &nr : pol == 'B' ? &nb : &nu;
-            snprintf(ids[i], sizeof ids[i], "%c%d", pol, ++*n);
+            int *k = pol == 'R' ? &nr : pol == 'B' ? &nb : &nu;
+            snprintf(ids[j], sizeof ids[j], "%c%d", pol, ++*k);
             TBuf lab = {0};
-            for (int k = 0; k < l->loops[i].length; k++)
-                tbuf_printf(&lab, "%s -> ", g->names[l->loops[i].nodes[k]]);
-            tbuf_puts(&lab, g->names[l->loops[i].nodes[0]]);
+            for (int q = 0; q < lens[i]; q++)
+                tbuf_printf(&lab, "%s -> ", g->names[nodes[i][q]]);
+            tbuf_puts(&lab, g->names[nodes[i][0]]);
             json_t *vars = json_array(), *rel = json_array();
-            for (int k = 0; k < l->loops[i].length; k++)
-                json_array_append_new(
-                    vars, json_string(g->names[l->loops[i].nodes[k]]));
+            for (int q = 0; q < lens[i]; q++)
+                json_array_append_new(vars, json_string(g->names[nodes[i][q]]));
             for (int r = 0; r < t->nrows; r++)
                 json_array_append_new(
                     rel, num(t->relative[(size_t)r * (size_t)t->nloops +
@@ -855,32 +881,43 @@ void web_model_dominance(WebCtx *c)
             char ps[2] = {pol, 0};
             json_array_append_new(
                 loops,
-                json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "id", ids[i],
-                          "polarity", ps, "length", l->loops[i].length, "loop",
+                json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "id", ids[j],
+                          "polarity", ps, "length", lens[i], "loop",
                           tbuf_cstr(&lab), "variables", vars, "relative", rel));
             tbuf_free(&lab);
         }
+        /* The dominant loop is always listed (sd_ltm_pick keeps it). */
         int from = 0, cur = t->nrows ? dominant(t, 0) : -1;
         for (int r = 0; r < t->nrows; r++) {
             int b = dominant(t, r);
             json_array_append_new(time, num(t->time[r]));
-            json_array_append_new(dom,
-                                  b < 0 ? json_null() : json_string(ids[b]));
+            json_array_append_new(dom, b < 0 || pos[b] < 0
+                                           ? json_null()
+                                           : json_string(ids[pos[b]]));
             if (r == t->nrows - 1 || dominant(t, r + 1) != b) {
                 json_array_append_new(
                     periods,
                     json_pack("{s:o, s:o, s:o}", "from", num(t->time[from]),
                               "to", num(t->time[r]), "loop",
-                              cur < 0 ? json_null() : json_string(ids[cur])));
+                              cur < 0 || pos[cur] < 0
+                                  ? json_null()
+                                  : json_string(ids[pos[cur]])));
                 from = r + 1;
                 cur = r + 1 < t->nrows ? dominant(t, r + 1) : -1;
             }
         }
-        out = json_pack("{s:s, s:I, s:b, s:i, s:o, s:o, s:o, s:o}", "model",
-                        c->m.token, "count", (json_int_t)l->count, "exact",
-                        l->exact, "scored", l->listed, "loops", loops, "time",
-                        time, "dominant", dom, "periods", periods);
+        const char *method = strongest                           ? "strongest"
+                             : l->exact && l->count <= l->listed ? "all"
+                                                                 : "shortest";
+        out = json_pack("{s:s, s:s, s:I, s:b, s:i, s:i, s:o, s:o, s:o, s:o}",
+                        "model", c->m.token, "method", method, "count",
+                        (json_int_t)l->count, "exact", l->exact, "scored", n,
+                        "listed", nkeep, "loops", loops, "time", time,
+                        "dominant", dom, "periods", periods);
     }
+    free(keep);
+    free(pos);
+    sd_ltm_loops_free(found);
     free(ids);
     free(nodes);
     free(lens);

@@ -417,6 +417,7 @@ static void test_dominance(void **state)
     json_t *loops = API_ARR(r, "loops");
     assert_true(n > 2);
     assert_true(json_array_size(loops) >= 2);
+    assert_string_equal(API_STR(r, "method"), "all"); /* 7 loops fit */
     assert_int_equal(json_array_size(API_ARR(r, "dominant")), n);
     assert_true(json_array_size(API_ARR(r, "periods")) >= 1);
     size_t i;
@@ -444,6 +445,16 @@ static void test_dominance(void **state)
                       "/api/models/demand-spend/dominance"
                       "?max=0"),
               400, "bad_field", "max");
+    /* Strongest-path on request. */
+    r = api_req(v, "GET", NULL,
+                "/api/models/demand-spend/dominance?loops=strongest&max=2");
+    API_STATUS(r, 200);
+    assert_string_equal(API_STR(r, "method"), "strongest");
+    assert_true(API_INT(r, "listed") >= 2);
+    assert_true(API_INT(r, "scored") >= API_INT(r, "listed"));
+    API_ERROR(api_req(v, "GET", NULL,
+                      "/api/models/demand-spend/dominance?loops=fast"),
+              400, "bad_field", "loops");
 }
 
 /* ---- saved scenarios ---------------------------------------------------- */

@@ -60,7 +60,7 @@ cat >"$tmp/logistic.xmile" <<'XML'
 </variables></model></xmile>
 XML
 run 0 "dominance csv" "$T" dominance "$tmp/logistic.xmile"
-[ "$(head -1 "$tmp/out")" = "Time,dominant,R1: Population -> births -> Population,B1: Population -> deaths -> Population" ] || fail "dominance header: $(head -1 "$tmp/out")"
+[ "$(sed -n 2p "$tmp/out")" = "Time,dominant,R1: Population -> births -> Population,B1: Population -> deaths -> Population" ] || fail "dominance header: $(sed -n 2p "$tmp/out")"
 grep -q '^23,R1,' "$tmp/out" || fail "R1 dominates at 23: $(sed -n 25p "$tmp/out")"
 grep -q '^24,B1,' "$tmp/out" || fail "B1 dominates at 24: $(sed -n 26p "$tmp/out")"
 run 0 "dominance json" "$T" dominance "$tmp/logistic.xmile" --format json

@@ -138,6 +138,29 @@ static void test_single_loop_scores_minus_one(void **state)
     fixture_free(&f);
 }
 
+/* A link into an equation with IF THEN ELSE: its code jumps, and the
+ * jumps must land inside its own code (World3 once crashed here). Same
+ * scores as the plain decay. */
+static void test_link_into_if_then_else(void **state)
+{
+    (void)state;
+    static const char decay_if[] =
+        "<xmile><sim_specs><start>0</start><stop>5</stop><dt>1</dt>"
+        "</sim_specs><model><variables>\n"
+        "<aux name=\"quarter\"><eqn>4</eqn></aux>\n"
+        "<stock name=\"S\"><eqn>100</eqn><outflow>out</outflow></stock>\n"
+        "<aux name=\"other\"><eqn>IF TIME > 2 THEN S * 2 ELSE S</eqn></aux>\n"
+        "<flow name=\"out\"><eqn>IF S > 0 THEN S / quarter ELSE 0</eqn>"
+        "</flow>\n"
+        "</variables></model></xmile>\n";
+    Fixture f;
+    fixture_load(&f, decay_if);
+    assert_int_equal(f.l->listed, 1);
+    for (int r = 1; r < f.t->nrows; r++)
+        assert_true(fabs(f.t->score[r] + 1) < 1e-12);
+    fixture_free(&f);
+}
+
 /* Stateful builtins are lowered into hidden stocks that take part in the
  * structure: a loop through SMTH1 passes its hidden stock. */
 static void test_structure_through_smooth(void **state)
@@ -190,6 +213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logistic_switch_at_inflection),
         cmocka_unit_test(test_single_loop_scores_minus_one),
+        cmocka_unit_test(test_link_into_if_then_else),
         cmocka_unit_test(test_structure_through_smooth),
         cmocka_unit_test(test_bad_loop_refused),
     };

@@ -206,7 +206,9 @@ async function renderModel(main, name, slug, stale) {
       h('ul', null, r.periods.map((p) => h('li', null, `${p.from}–${p.to}: ${p.loop || 'none'}`))),
       h('h3', null, 'Loops'),
       h('ul', null, r.loops.map((l) => h('li', null, h('strong', null, l.id), ' ', l.loop)))));
-    status.textContent = `${r.scored} loops scored.`;
+    status.textContent = r.method === 'strongest'
+      ? `${r.scored} loops found by strongest path and scored (of ${r.count}${r.exact ? '' : '+'}); ${r.listed} shown.`
+      : `${r.scored} loops scored.`;
   };
   const guard = (fn) => async () => {
     try {
