@@ -282,9 +282,19 @@ int cmd_dominance(int argc, char **argv)
     long max = 100;
     LoopMethod lm = LOOPS_AUTO;
     SdRunOpts ro = {0};
+    const char *data[64]; /* --data files for data variables */
+    int ndata = 0;
     for (int i = 0; i < argc; i++) {
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--format")) {
+        if (!strcmp(argv[i], "--data")) {
+            if (!val || ndata == 64) {
+                cli_error(val ? "too many --data options (64 at most)"
+                              : "--data takes a .tab or .csv file");
+                return EXIT_USAGE;
+            }
+            data[ndata++] = val;
+            i++;
+        } else if (!strcmp(argv[i], "--format")) {
             if (val && !strcmp(val, "json"))
                 json = true;
             else if (!val || strcmp(val, "csv")) {
@@ -334,7 +344,7 @@ int cmd_dominance(int argc, char **argv)
     if (!path) {
         cli_error("usage: territory dominance MODEL [--format csv|json] "
                   "[--max N] [--loops all|strongest] "
-                  "[--method euler|rk2|rk4]");
+                  "[--method euler|rk2|rk4] [--data FILE ...]");
         return EXIT_USAGE;
     }
     TDiags d = {0};
@@ -351,6 +361,8 @@ int cmd_dominance(int argc, char **argv)
     bool strongest = false;
     int ex = EXIT_OK;
     int rc = sd_model_load(path, &m, &d);
+    if (rc == T_OK)
+        rc = sd_model_attach_data(m, data, ndata, &d);
     if (rc == T_OK)
         rc = sd_compile(m, &p, &d);
     if (rc == T_OK)

@@ -111,13 +111,15 @@ static bool parse_method(const char *val, SdMethod *m)
 /* The options `ensemble` and `compare` share, and the model named on the
  * command line. */
 typedef struct CommonOpts {
-    const char *model;   /* the model file */
-    const char *outpath; /* -o FILE, or NULL for standard output */
-    const char *vars;    /* --vars A,B, or NULL for every variable */
-    SdMethod method;     /* --method */
-    bool method_given;   /* --method was given */
-    Format fmt;          /* --format */
-    bool text_ok;        /* whether this command writes text */
+    const char *model;    /* the model file */
+    const char *outpath;  /* -o FILE, or NULL for standard output */
+    const char *vars;     /* --vars A,B, or NULL for every variable */
+    SdMethod method;      /* --method */
+    bool method_given;    /* --method was given */
+    Format fmt;           /* --format */
+    bool text_ok;         /* whether this command writes text */
+    const char *data[64]; /* --data files for the model's data variables */
+    int ndata;            /* how many */
 } CommonOpts;
 
 /* Takes argv[*i] when it is a shared option (moving *i past its value) or
@@ -156,6 +158,16 @@ static int common_opt(CommonOpts *c, int argc, char **argv, int *i)
             return -1;
         }
         c->outpath = val;
+    } else if (!strcmp(arg, "--data")) {
+        if (!val) {
+            cli_error("--data takes a .tab or .csv file");
+            return -1;
+        }
+        if (c->ndata == 64) {
+            cli_error("too many --data options (64 at most)");
+            return -1;
+        }
+        c->data[c->ndata++] = val;
     } else if (arg[0] == '-' && arg[1]) {
         return 0;
     } else {
@@ -357,7 +369,7 @@ int cmd_ensemble(int argc, char **argv)
         cli_error("usage: territory ensemble MODEL --runs N --vary "
                   "'NAME=DIST(ARGS)' ... [--set NAME=VALUE ...] [--seed S] "
                   "[--vars A,B] "
-                  "[--format csv|json] [-o FILE]");
+                  "[--format csv|json] [-o FILE] [--data FILE ...]");
         return EXIT_USAGE;
     }
 
@@ -384,7 +396,8 @@ int cmd_ensemble(int argc, char **argv)
         o.names = names;
         o.nnames = n;
     }
-    if (!rc && sd_model_load(model, &m, &d))
+    if (!rc && (sd_model_load(model, &m, &d) ||
+                sd_model_attach_data(m, c.data, c.ndata, &d)))
         rc = EXIT_INPUT;
     /* --set fixes values for every run (an intervention switched on, say)
      * before the varied ones are drawn. */
@@ -648,7 +661,7 @@ int cmd_compare(int argc, char **argv)
     if (!model || !nfiles) {
         cli_error("usage: territory compare MODEL --scenario FILE ... "
                   "[--vars A,B] [--at T1,T2] [--format text|csv|json] "
-                  "[-o FILE]");
+                  "[-o FILE] [--data FILE ...]");
         return EXIT_USAGE;
     }
 
@@ -713,6 +726,8 @@ int cmd_compare(int argc, char **argv)
         SdModel *m = NULL;
         SdProgram *p = NULL;
         int r = sd_model_load(model, &m, &d);
+        if (!r)
+            r = sd_model_attach_data(m, c.data, c.ndata, &d);
         if (!r && runs[i].sc)
             r = sd_scenario_apply(m, runs[i].sc, &d);
         if (!r)

@@ -282,6 +282,22 @@ for args in "--data $tmp/across.csv" "--data $tmp/one.tab --data $tmp/two.csv"; 
 done
 "$T" check "$tmp/runtime.mdl" --data "$tmp/runtime.tab" >"$tmp/out" 2>"$tmp/err" ||
     fail "check --data: $(head -c 300 "$tmp/err")"
+# The other commands that run a model take --data the same way: compare's
+# baseline and an ensemble's median of one fixed run give run's numbers.
+printf '{"name": "same", "set": {}}\n' >"$tmp/same.json"
+if "$T" compare "$tmp/runtime.mdl" --data "$tmp/runtime.tab" --scenario "$tmp/same.json" \
+    --vars twice --format csv >"$tmp/cmp.csv" 2>"$tmp/err"; then
+    want=$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(r[-1]["twice"])' "$tmp/rt.csv")
+    grep -q "$want" "$tmp/cmp.csv" || fail "compare --data: twice at the end is not $want: $(tail -2 "$tmp/cmp.csv")"
+else
+    fail "compare --data: $(head -c 300 "$tmp/err")"
+fi
+"$T" dominance "$tmp/runtime.mdl" --data "$tmp/runtime.tab" >"$tmp/out" 2>"$tmp/err" ||
+    fail "dominance --data: $(head -c 300 "$tmp/err")"
+"$T" compare "$tmp/runtime.mdl" --scenario "$tmp/same.json" >"$tmp/out" 2>"$tmp/err" &&
+    fail "compare without --data ran"
+grep -q "give its data with --data FILE" "$tmp/err" ||
+    fail "compare without --data: $(head -c 300 "$tmp/err")"
 expect_data_err() { # description pattern file-text [name]
     f="$tmp/${4:-bad.tab}"
     printf "$3" >"$f"
