@@ -217,35 +217,6 @@ int cmd_loops(int argc, char **argv)
 
 /* ---- territory dominance ---------------------------------------------- */
 
-/* A loop's polarity from its LTM scores: reinforcing when never negative,
- * balancing when never positive, '?' when it changes sign or is never
- * active. */
-static MapPolarity ltm_polarity(const SdLtm *t, int i)
-{
-    bool pos = false, neg = false;
-    for (int r = 0; r < t->nrows; r++) {
-        double s = t->score[(size_t)r * t->nloops + i];
-        pos |= s > 0;
-        neg |= s < 0;
-    }
-    return pos && !neg ? MAP_POS : neg && !pos ? MAP_NEG : MAP_UNKNOWN;
-}
-
-/* Index of the loop with the largest relative score at row r, or -1. */
-static int dominant(const SdLtm *t, int r)
-{
-    int best = -1;
-    double bv = 0;
-    for (int i = 0; i < t->nloops; i++) {
-        double v = fabs(t->relative[(size_t)r * t->nloops + i]);
-        if (v > bv) {
-            bv = v;
-            best = i;
-        }
-    }
-    return best;
-}
-
 static void put_csv(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
@@ -261,26 +232,12 @@ static void put_csv(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Which loops dominance scores. */
-typedef enum {
-    LOOPS_AUTO,     /* every loop when they fit in --max, else strongest */
-    LOOPS_ALL,      /* every loop, or the --max shortest */
-    LOOPS_STRONGEST /* strongest-path discovery */
-} LoopMethod;
-
-static void dom_label(TBuf *b, const MapGraph *g, const int *nodes, int len)
-{
-    for (int k = 0; k < len; k++)
-        tbuf_printf(b, "%s -> ", g->names[nodes[k]]);
-    tbuf_puts(b, g->names[nodes[0]]);
-}
-
 int cmd_dominance(int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false;
     long max = 100;
-    LoopMethod lm = LOOPS_AUTO;
+    MapDomLoops lm = MAP_DOM_AUTO;
     SdRunOpts ro = {0};
     const char *data[64]; /* --data files for data variables */
     int ndata = 0;
@@ -310,9 +267,9 @@ int cmd_dominance(int argc, char **argv)
             i++;
         } else if (!strcmp(argv[i], "--loops")) {
             if (val && !strcasecmp(val, "all"))
-                lm = LOOPS_ALL;
+                lm = MAP_DOM_ALL;
             else if (val && !strcasecmp(val, "strongest"))
-                lm = LOOPS_STRONGEST;
+                lm = MAP_DOM_STRONGEST;
             else {
                 cli_error("--loops takes all or strongest");
                 return EXIT_USAGE;
@@ -350,110 +307,55 @@ int cmd_dominance(int argc, char **argv)
     TDiags d = {0};
     SdModel *m = NULL;
     SdProgram *p = NULL;
-    MapGraph *g = NULL;
-    MapLoops *l = NULL;
-    SdLtmLoops *found = NULL;
-    SdLtm *t = NULL;
-    const int **nodes = NULL;
-    int *lens = NULL, *keep = NULL, *pos = NULL;
-    char(*ids)[16] = NULL;
-    int n = 0, nkeep = 0;
-    bool strongest = false;
+    MapDominance *dm = NULL;
     int ex = EXIT_OK;
     int rc = sd_model_load(path, &m, &d);
     if (rc == T_OK)
         rc = sd_model_attach_data(m, data, ndata, &d);
     if (rc == T_OK)
         rc = sd_compile(m, &p, &d);
-    if (rc == T_OK)
-        rc = map_graph_from_program(p, &g);
     if (rc == T_OK) {
-        MapLoopOpts o = {(int)max, 2}; /* counting is only reported */
-        rc = map_loops_find(g, &o, &l);
-    }
-    /* Every loop when they all fit in --max; else discover the strong
-     * ones. */
-    if (rc == T_OK)
-        strongest = lm == LOOPS_STRONGEST ||
-                    (lm == LOOPS_AUTO && (!l->exact || l->count > max));
-    if (rc == T_OK && strongest)
-        rc = sd_ltm_discover(p, &ro, NULL, &found, &d);
-    if (rc == T_OK) {
-        n = strongest ? found->nloops : l->listed;
-        nodes = calloc((size_t)n + 1, sizeof(int *));
-        lens = calloc((size_t)n + 1, sizeof(int));
-        keep = calloc((size_t)n + 1, sizeof(int));
-        pos = calloc((size_t)n + 1, sizeof(int));
-        ids = calloc((size_t)n + 1, sizeof *ids);
-        if (!nodes || !lens || !keep || !pos || !ids)
-            rc = T_EINTERNAL;
-        for (int i = 0; rc == T_OK && i < n; i++) {
-            nodes[i] = strongest ? found->nodes[i] : l->loops[i].nodes;
-            lens[i] = strongest ? found->lens[i] : l->loops[i].length;
-        }
-    }
-    if (rc == T_OK)
-        rc = sd_ltm(p, &ro, n, nodes, lens, &t, &d);
-    if (rc == T_OK) {
-        /* Every discovered loop is scored (relative scores are shares of
-         * them all); the strongest --max are shown. */
-        nkeep = n;
-        for (int i = 0; i < n; i++)
-            keep[i] = i;
-        if (strongest && n > max)
-            nkeep = sd_ltm_pick(t, (int)max, keep);
-        if (nkeep < 0)
-            rc = T_EINTERNAL;
+        /* counting is only reported: 2 s for it */
+        MapDominanceOpts o = {(int)max, 2, lm, ro};
+        rc = map_dominance(p, &o, &dm, &d);
     }
     if (rc) {
         cli_print_diags(&d);
-        if (rc == T_EINTERNAL && !d.len)
-            cli_error("out of memory");
         ex = rc == T_EINPUT ? EXIT_INPUT : EXIT_INTERNAL;
         goto done;
     }
-    const char *method = strongest                           ? "strongest"
-                         : l->exact && l->count <= l->listed ? "all"
-                                                             : "shortest";
-    /* Names: R1, B1, ?1 by the polarity LTM observed. */
-    int nr = 0, nb = 0, nu = 0;
-    for (int i = 0; i < n; i++)
-        pos[i] = -1;
-    for (int j = 0; j < nkeep; j++) {
-        MapPolarity pol = ltm_polarity(t, keep[j]);
-        int *num = pol == MAP_POS ? &nr : pol == MAP_NEG ? &nb : &nu;
-        snprintf(ids[j], sizeof ids[j], "%c%d", pol_char(pol), ++*num);
-        pos[keep[j]] = j;
-    }
+    const SdLtm *t = dm->ltm;
+    const MapLoops *l = dm->all;
     if (json) {
         json_t *root = json_object();
-        json_object_set_new(root, "method", json_string(method));
+        json_object_set_new(root, "method", json_string(dm->method));
         json_object_set_new(root, "count", json_integer(l->count));
         json_object_set_new(root, "exact", json_boolean(l->exact));
-        json_object_set_new(root, "scored", json_integer(n));
-        json_object_set_new(root, "listed", json_integer(nkeep));
-        if (strongest) {
+        json_object_set_new(root, "scored", json_integer(dm->scored));
+        json_object_set_new(root, "listed", json_integer(dm->listed));
+        if (dm->strongest) {
             json_object_set_new(root, "times_searched",
-                                json_integer(found->ntimes));
+                                json_integer(dm->found->ntimes));
             json_object_set_new(root, "complete",
-                                json_boolean(found->complete));
+                                json_boolean(dm->found->complete));
         }
         json_t *loops = json_array();
-        for (int j = 0; j < nkeep; j++) {
-            int i = keep[j];
+        for (int j = 0; j < dm->listed; j++) {
+            const MapDomLoop *lp = &dm->loops[j];
             json_t *o = json_object();
             TBuf lab = {0};
-            dom_label(&lab, g, nodes[i], lens[i]);
-            char pol[2] = {ids[j][0], 0};
-            json_object_set_new(o, "id", json_string(ids[j]));
+            map_dominance_label(dm, j, &lab);
+            char pol[2] = {lp->polarity, 0};
+            json_object_set_new(o, "id", json_string(lp->id));
             json_object_set_new(o, "polarity", json_string(pol));
-            json_object_set_new(o, "length", json_integer(lens[i]));
+            json_object_set_new(o, "length", json_integer(lp->length));
             json_object_set_new(o, "loop", json_string(tbuf_cstr(&lab)));
             tbuf_free(&lab);
             json_t *rel = json_array();
             for (int r = 0; r < t->nrows; r++)
                 json_array_append_new(
-                    rel, json_real(t->relative[(size_t)r * t->nloops + i]));
+                    rel, json_real(t->relative[(size_t)r * t->nloops +
+                                               (size_t)lp->scored]));
             json_object_set_new(o, "relative", rel);
             json_array_append_new(loops, o);
         }
@@ -461,10 +363,9 @@ int cmd_dominance(int argc, char **argv)
         json_t *times = json_array(), *dom = json_array();
         for (int r = 0; r < t->nrows; r++) {
             json_array_append_new(times, json_real(t->time[r]));
-            int b = dominant(t, r);
-            json_array_append_new(dom, b < 0 || pos[b] < 0
-                                           ? json_null()
-                                           : json_string(ids[pos[b]]));
+            int b = dm->dominant[r];
+            json_array_append_new(dom, b < 0 ? json_null()
+                                             : json_string(dm->loops[b].id));
         }
         json_object_set_new(root, "time", times);
         json_object_set_new(root, "dominant", dom);
@@ -477,34 +378,34 @@ int cmd_dominance(int argc, char **argv)
         free(s);
         json_decref(root);
     } else {
-        if (strongest)
+        if (dm->strongest)
             printf("# method: strongest; %d loops found at %d saved times%s "
                    "and scored, %d listed; %lld%s loops in all\n",
-                   n, found->ntimes,
-                   found->complete ? "" : " (the search was cut short)", nkeep,
-                   l->count, l->exact ? "" : " or more");
-        else if (!strcmp(method, "all"))
-            printf("# method: all; %d loops, every one scored\n", n);
+                   dm->scored, dm->found->ntimes,
+                   dm->found->complete ? "" : " (the search was cut short)",
+                   dm->listed, l->count, l->exact ? "" : " or more");
+        else if (!strcmp(dm->method, "all"))
+            printf("# method: all; %d loops, every one scored\n", dm->scored);
         else
             printf("# method: shortest; the %d shortest of %lld%s loops "
                    "scored\n",
-                   n, l->count, l->exact ? "" : " or more");
+                   dm->scored, l->count, l->exact ? "" : " or more");
         fputs("Time,dominant", stdout);
-        for (int j = 0; j < nkeep; j++) {
+        for (int j = 0; j < dm->listed; j++) {
             TBuf lab = {0};
-            tbuf_printf(&lab, "%s: ", ids[j]);
-            dom_label(&lab, g, nodes[keep[j]], lens[keep[j]]);
+            tbuf_printf(&lab, "%s: ", dm->loops[j].id);
+            map_dominance_label(dm, j, &lab);
             fputc(',', stdout);
             put_csv(stdout, tbuf_cstr(&lab));
             tbuf_free(&lab);
         }
         fputc('\n', stdout);
         for (int r = 0; r < t->nrows; r++) {
-            int b = dominant(t, r);
-            printf("%.15g,%s", t->time[r],
-                   b < 0 || pos[b] < 0 ? "" : ids[pos[b]]);
-            for (int j = 0; j < nkeep; j++)
-                printf(",%.6g", t->relative[(size_t)r * t->nloops + keep[j]]);
+            int b = dm->dominant[r];
+            printf("%.15g,%s", t->time[r], b < 0 ? "" : dm->loops[b].id);
+            for (int j = 0; j < dm->listed; j++)
+                printf(",%.6g", t->relative[(size_t)r * t->nloops +
+                                            (size_t)dm->loops[j].scored]);
             fputc('\n', stdout);
         }
     }
@@ -513,15 +414,7 @@ int cmd_dominance(int argc, char **argv)
         ex = EXIT_INTERNAL;
     }
 done:
-    free(ids);
-    free(nodes);
-    free(lens);
-    free(keep);
-    free(pos);
-    sd_ltm_free(t);
-    sd_ltm_loops_free(found);
-    map_loops_free(l);
-    map_graph_free(g);
+    map_dominance_free(dm);
     sd_program_free(p);
     sd_model_free(m);
     diags_free(&d);

@@ -102,6 +102,52 @@ typedef struct MapLoops {
 int map_loops_find(const MapGraph *g, const MapLoopOpts *o, MapLoops **out);
 void map_loops_free(MapLoops *l);
 
+/* ---- loop dominance of a model (dominance.c) -------------------------- */
+
+typedef enum {
+    MAP_DOM_AUTO,     /* every loop when they fit in max, else strongest */
+    MAP_DOM_ALL,      /* every loop, or the max shortest */
+    MAP_DOM_STRONGEST /* strongest-path discovery (sd_ltm_discover) */
+} MapDomLoops;
+
+typedef struct MapDominanceOpts {
+    int max;             /* loops listed (and scored, but for strongest) */
+    double count_budget; /* seconds to count the model's loops (0: none) */
+    MapDomLoops loops;   /* which loops to score */
+    SdRunOpts run;       /* how the model runs */
+} MapDominanceOpts;
+
+typedef struct MapDomLoop {
+    char id[16];      /* R1, B1, ?1: by the polarity its scores showed */
+    char polarity;    /* 'R', 'B' or '?' */
+    int length;       /* its links */
+    const int *nodes; /* its nodes (graph indices), lowest first */
+    int scored;       /* its column in ltm's scores */
+} MapDomLoop;
+
+typedef struct MapDominance {
+    const char *method; /* "all", "shortest" (the max shortest of more) or
+                           "strongest" */
+    bool strongest;     /* found by strongest path (found is set) */
+    int scored;         /* loops scored: relative scores share among them */
+    int listed;         /* loops below */
+    MapDomLoop *loops;  /* listed: with strongest, every loop that
+                           dominates at some time, then by peak score */
+    SdLtm *ltm;         /* times, loop scores and relative scores */
+    int *dominant;      /* per saved time: index into loops, or -1 */
+    MapGraph *graph;    /* the model's variable graph (names) */
+    MapLoops *all;      /* the model's loops counted (count, exact) */
+    SdLtmLoops *found;  /* strongest path's loops (ntimes, complete) */
+    const int **nodes;  /* per scored loop: its nodes */
+    int *lens;          /* per scored loop: its length */
+} MapDominance;
+
+int map_dominance(SdProgram *p, const MapDominanceOpts *o, MapDominance **out,
+                  TDiags *d);
+void map_dominance_free(MapDominance *m);
+/* "a -> b -> a" for listed loop j, appended to b. */
+void map_dominance_label(const MapDominance *m, int j, TBuf *b);
+
 /* ---- leverage --------------------------------------------------------- */
 
 typedef struct MapLeverage {

@@ -760,33 +760,6 @@ void web_model_ensemble(WebCtx *c)
 
 /* ---- loop dominance ---------------------------------------------------- */
 
-/* A loop's polarity from its scores: R never negative, B never positive,
- * ? otherwise (as `territory dominance`). */
-static char ltm_pol(const SdLtm *t, int i)
-{
-    bool pos = false, neg = false;
-    for (int r = 0; r < t->nrows; r++) {
-        double s = t->score[(size_t)r * (size_t)t->nloops + (size_t)i];
-        pos |= s > 0;
-        neg |= s < 0;
-    }
-    return pos && !neg ? 'R' : neg && !pos ? 'B' : '?';
-}
-
-static int dominant(const SdLtm *t, int r)
-{
-    int best = -1;
-    double bv = 0;
-    for (int i = 0; i < t->nloops; i++) {
-        double v = fabs(t->relative[(size_t)r * (size_t)t->nloops + (size_t)i]);
-        if (v > bv) {
-            bv = v;
-            best = i;
-        }
-    }
-    return best;
-}
-
 void web_model_dominance(WebCtx *c)
 {
     StoreErr e = {0};
@@ -812,118 +785,69 @@ void web_model_dominance(WebCtx *c)
     }
     TDiags d = {0};
     SdProgram *p = NULL;
-    MapGraph *g = NULL;
-    MapLoops *l = NULL;
-    SdLtmLoops *found = NULL;
-    SdLtm *t = NULL;
-    const int **nodes = NULL;
-    int *lens = NULL, *keep = NULL, *pos = NULL, n = 0, nkeep = 0;
-    bool strongest = false;
-    char(*ids)[16] = NULL;
-    SdRunOpts ro = {.max_steps = WEB_MODELS_STEPS};
+    MapDominance *dm = NULL;
     int rc = sd_compile(m, &p, &d);
-    if (rc == T_OK)
-        rc = map_graph_from_program(p, &g);
     if (rc == T_OK) {
-        MapLoopOpts o = {(int)max, WEB_LOOPS_BUDGET};
-        rc = map_loops_find(g, &o, &l);
-    }
-    if (rc == T_OK)
-        strongest =
-            meth ? !strcmp(meth, "strongest") : !l->exact || l->count > max;
-    if (rc == T_OK && strongest)
-        rc = sd_ltm_discover(p, &ro, NULL, &found, &d);
-    if (rc == T_OK) {
-        n = strongest ? found->nloops : l->listed;
-        nodes = calloc((size_t)n + 1, sizeof(int *));
-        lens = calloc((size_t)n + 1, sizeof(int));
-        keep = calloc((size_t)n + 1, sizeof(int));
-        pos = calloc((size_t)n + 1, sizeof(int));
-        ids = calloc((size_t)n + 1, sizeof *ids);
-        if (!nodes || !lens || !keep || !pos || !ids)
-            rc = T_EINTERNAL;
-        for (int i = 0; rc == T_OK && i < n; i++) {
-            nodes[i] = strongest ? found->nodes[i] : l->loops[i].nodes;
-            lens[i] = strongest ? found->lens[i] : l->loops[i].length;
-            keep[i] = i;
-            pos[i] = -1;
-        }
-    }
-    if (rc == T_OK)
-        rc = sd_ltm(p, &ro, n, nodes, lens, &t, &d);
-    if (rc == T_OK) {
-        nkeep = strongest && n > max ? sd_ltm_pick(t, (int)max, keep) : n;
-        if (nkeep < 0)
-            rc = T_EINTERNAL;
+        MapDominanceOpts o = {(int)max,
+                              WEB_LOOPS_BUDGET,
+                              !meth                        ? MAP_DOM_AUTO
+                              : !strcmp(meth, "strongest") ? MAP_DOM_STRONGEST
+                                                           : MAP_DOM_ALL,
+                              {.max_steps = WEB_MODELS_STEPS}};
+        rc = map_dominance(p, &o, &dm, &d);
     }
     json_t *out = NULL;
     if (rc == T_OK) {
-        int nr = 0, nb = 0, nu = 0;
+        const SdLtm *t = dm->ltm;
+        const MapGraph *g = dm->graph;
         json_t *loops = json_array(), *time = json_array(), *dom = json_array(),
                *periods = json_array();
-        for (int j = 0; j < nkeep; j++) {
-            int i = keep[j];
-            pos[i] = j;
-            char pol = ltm_pol(t, i);
-            int *k = pol == 'R' ? &nr : pol == 'B' ? &nb : &nu;
-            snprintf(ids[j], sizeof ids[j], "%c%d", pol, ++*k);
+        for (int j = 0; j < dm->listed; j++) {
+            const MapDomLoop *lp = &dm->loops[j];
             TBuf lab = {0};
-            for (int q = 0; q < lens[i]; q++)
-                tbuf_printf(&lab, "%s -> ", g->names[nodes[i][q]]);
-            tbuf_puts(&lab, g->names[nodes[i][0]]);
+            map_dominance_label(dm, j, &lab);
             json_t *vars = json_array(), *rel = json_array();
-            for (int q = 0; q < lens[i]; q++)
-                json_array_append_new(vars, json_string(g->names[nodes[i][q]]));
+            for (int q = 0; q < lp->length; q++)
+                json_array_append_new(vars,
+                                      json_string(g->names[lp->nodes[q]]));
             for (int r = 0; r < t->nrows; r++)
                 json_array_append_new(
                     rel, num(t->relative[(size_t)r * (size_t)t->nloops +
-                                         (size_t)i]));
-            char ps[2] = {pol, 0};
+                                         (size_t)lp->scored]));
+            char ps[2] = {lp->polarity, 0};
             json_array_append_new(
                 loops,
-                json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "id", ids[j],
-                          "polarity", ps, "length", lens[i], "loop",
+                json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "id", lp->id,
+                          "polarity", ps, "length", lp->length, "loop",
                           tbuf_cstr(&lab), "variables", vars, "relative", rel));
             tbuf_free(&lab);
         }
-        /* The dominant loop is always listed (sd_ltm_pick keeps it). */
-        int from = 0, cur = t->nrows ? dominant(t, 0) : -1;
+        /* Runs of the same dominant loop (always listed: sd_ltm_pick keeps
+         * every loop that dominates). */
+        int from = 0;
         for (int r = 0; r < t->nrows; r++) {
-            int b = dominant(t, r);
+            int b = dm->dominant[r];
             json_array_append_new(time, num(t->time[r]));
-            json_array_append_new(dom, b < 0 || pos[b] < 0
-                                           ? json_null()
-                                           : json_string(ids[pos[b]]));
-            if (r == t->nrows - 1 || dominant(t, r + 1) != b) {
+            json_array_append_new(dom, b < 0 ? json_null()
+                                             : json_string(dm->loops[b].id));
+            if (r == t->nrows - 1 || dm->dominant[r + 1] != b) {
                 json_array_append_new(
                     periods,
                     json_pack("{s:o, s:o, s:o}", "from", num(t->time[from]),
                               "to", num(t->time[r]), "loop",
-                              cur < 0 || pos[cur] < 0
-                                  ? json_null()
-                                  : json_string(ids[pos[cur]])));
+                              b < 0 ? json_null()
+                                    : json_string(dm->loops[b].id)));
                 from = r + 1;
-                cur = r + 1 < t->nrows ? dominant(t, r + 1) : -1;
             }
         }
-        const char *method = strongest                           ? "strongest"
-                             : l->exact && l->count <= l->listed ? "all"
-                                                                 : "shortest";
-        out = json_pack("{s:s, s:s, s:I, s:b, s:i, s:i, s:o, s:o, s:o, s:o}",
-                        "model", c->m.token, "method", method, "count",
-                        (json_int_t)l->count, "exact", l->exact, "scored", n,
-                        "listed", nkeep, "loops", loops, "time", time,
-                        "dominant", dom, "periods", periods);
+        out =
+            json_pack("{s:s, s:s, s:I, s:b, s:i, s:i, s:o, s:o, s:o, s:o}",
+                      "model", c->m.token, "method", dm->method, "count",
+                      (json_int_t)dm->all->count, "exact", dm->all->exact,
+                      "scored", dm->scored, "listed", dm->listed, "loops",
+                      loops, "time", time, "dominant", dom, "periods", periods);
     }
-    free(keep);
-    free(pos);
-    sd_ltm_loops_free(found);
-    free(ids);
-    free(nodes);
-    free(lens);
-    sd_ltm_free(t);
-    map_loops_free(l);
-    map_graph_free(g);
+    map_dominance_free(dm);
     sd_program_free(p);
     sd_model_free(m);
     if (rc == T_OK)
