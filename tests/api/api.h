@@ -941,6 +941,22 @@ static inline ApiUser *api_ctx_user(ApiCtx *ctx, const char *tag)
     return u;
 }
 
+/* Starts a server on a fresh database and signs up one user per tag, in
+ * order (the first owns the starter workspace); a group setup's whole work.
+ * -1, with the server's output printed, when the server does not start. */
+static inline int api_ctx_start(ApiCtx *ctx, const char *const *tags, int n)
+{
+    if (api_server_init(&ctx->srv) != 0 || api_server_start(&ctx->srv) != 0) {
+        print_error("%s\n", ctx->srv.err);
+        api_server_dump(&ctx->srv);
+        api_server_free(&ctx->srv);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        api_ctx_user(ctx, tags[i]);
+    return 0;
+}
+
 /* Frees every user and the server; 0 when the server stopped cleanly. */
 static inline int api_ctx_free(ApiCtx *ctx)
 {

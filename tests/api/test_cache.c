@@ -32,19 +32,13 @@ static int group_setup(void **state)
     if (!t)
         return -1;
     *state = t;
-    if (api_server_init(&t->ctx.srv) != 0 ||
-        api_server_start(&t->ctx.srv) != 0) {
-        print_error("%s\n", t->ctx.srv.err);
-        api_server_dump(&t->ctx.srv);
-        api_server_free(&t->ctx.srv);
+    static const char *const tags[NROLES] = {"owner", "contributor",
+                                             "outsider"};
+    if (api_ctx_start(&t->ctx, tags, NROLES) != 0) {
         free(t);
         *state = NULL;
         return -1;
     }
-    static const char *const tags[NROLES] = {"owner", "contributor",
-                                             "outsider"};
-    for (int i = 0; i < NROLES; i++)
-        api_ctx_user(&t->ctx, tags[i]);
     return 0;
 }
 

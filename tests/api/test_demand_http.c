@@ -41,18 +41,9 @@ static int group_setup(void **state)
                     SAMPLE, SAMPLE_RULES);
         return -1;
     }
-    if (api_server_init(&t->ctx.srv) != 0 ||
-        api_server_start(&t->ctx.srv) != 0) {
-        print_error("%s\n", t->ctx.srv.err);
-        api_server_dump(&t->ctx.srv);
-        api_server_free(&t->ctx.srv);
-        return -1;
-    }
     static const char *const tags[NROLES] = {"downer", "dfac", "dcon", "dview",
                                              "dout"};
-    for (int i = 0; i < NROLES; i++)
-        api_ctx_user(&t->ctx, tags[i]);
-    return 0;
+    return api_ctx_start(&t->ctx, tags, NROLES);
 }
 
 static int group_teardown(void **state)
