@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define D_NONE 2 /* the expression does not read the variable */
+#define D_NONE 2       /* the expression does not read the variable */
+#define D_NOT_LOOKUP 3 /* lookup_deriv: not a lookup function */
 
 typedef struct Ctx {
     const SdModel *m; /* the model */
@@ -194,6 +195,47 @@ static bool monotone_first(const char *fn, bool *delay)
     return false;
 }
 
+/* +1 when a graph's y values are never negative (and one is positive),
+ * -1 when never positive, else 0. */
+static int gf_sign(const SdGraph *g)
+{
+    bool pos = false, neg = false;
+    for (int i = 0; i < g->n; i++) {
+        pos |= g->y[i] > 0;
+        neg |= g->y[i] < 0;
+    }
+    return pos && !neg ? 1 : neg && !pos ? -1 : 0;
+}
+
+static int deriv(const Ctx *c, const SdExpr *e, int x, bool *delay, int depth);
+
+/* Vensim's lookup functions of a graphical function g, their first
+ * argument, or D_NOT_LOOKUP when e is not one. EXTRAPOLATE, FORWARD and
+ * BACKWARD rise and fall with x as g does. AREA(g, x1, x2) grows with x2
+ * and shrinks with x1 by g's value there, so its sign is that of g's
+ * values. INVERT is unknown: its :NA: outside g's range is no trend. */
+static int lookup_deriv(const Ctx *c, const SdExpr *e, int x, bool *delay,
+                        int depth)
+{
+    static const char *follow[] = {"lookup_extrapolate", "lookup_forward",
+                                   "lookup_backward"};
+    const SdExpr *g0 = e->nargs >= 2 ? e->args[0] : NULL;
+    int g = g0 && g0->kind == SD_E_VAR ? var_of(c, g0->name) : -1;
+    if (g < 0 || !c->m->vars[g].gf)
+        return D_NOT_LOOKUP;
+    const SdGraph *gf = c->m->vars[g].gf;
+    for (size_t i = 0; i < sizeof follow / sizeof follow[0]; i++)
+        if (!strcmp(e->name, follow[i]) && e->nargs == 2)
+            return scale(deriv(c, e->args[1], x, delay, depth + 1),
+                         gf_trend(gf));
+    if (!strcmp(e->name, "lookup_area") && e->nargs == 3) {
+        int s = gf_sign(gf);
+        return comb(scale(flip(deriv(c, e->args[1], x, delay, depth + 1)), s),
+                    scale(deriv(c, e->args[2], x, delay, depth + 1), s));
+    }
+    return D_NOT_LOOKUP;
+}
+
 /* The sign of d e / d x: +1, -1, 0 (unknown) or D_NONE. */
 static int deriv(const Ctx *c, const SdExpr *e, int x, bool *delay, int depth)
 {
@@ -239,6 +281,9 @@ static int deriv(const Ctx *c, const SdExpr *e, int x, bool *delay, int depth)
         if (g >= 0 && c->m->vars[g].gf && e->nargs == 1)
             return scale(deriv(c, e->args[0], x, delay, depth + 1),
                          gf_trend(c->m->vars[g].gf));
+        int lk = lookup_deriv(c, e, x, delay, depth);
+        if (lk != D_NOT_LOOKUP)
+            return lk;
         if (!strcmp(e->name, "min") || !strcmp(e->name, "max")) {
             int r = D_NONE;
             for (int i = 0; i < e->nargs; i++)

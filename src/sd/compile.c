@@ -185,7 +185,8 @@ static const Builtin builtins[] = {
     {"smthn", B_SMTHN, 0, 3, 4, D_BOTH},
     {"trend", B_TREND, 0, 2, 3, D_BOTH},
     {"forecast", B_FORECAST, 0, 3, 4, D_BOTH},
-    {"lookup", B_LOOKUP, 0, 2, 2, D_BOTH},
+    /* B_LOOKUP: the first argument names a graph; fn is the opcode */
+    {"lookup", B_LOOKUP, SD_I_LOOKUP, 2, 2, D_BOTH},
     {"if_then_else", B_IF, 0, 3, 3, D_BOTH},
     /* Vensim's own, and its argument orders */
     {"integer", B_FN1, SD_FN_TRUNC, 1, 1, D_VENSIM},
@@ -207,6 +208,11 @@ static const Builtin builtins[] = {
     {"sample_if_true", B_SAMPLE, 0, 3, 3, D_VENSIM},
     {"active_initial", B_ACTIVE_INIT, 0, 2, 2, D_VENSIM},
     {"get_time_value", B_GET_TIME, 0, 3, 3, D_VENSIM},
+    {"lookup_extrapolate", B_LOOKUP, SD_I_LOOKUP_X, 2, 2, D_VENSIM},
+    {"lookup_forward", B_LOOKUP, SD_I_LOOKUP_FWD, 2, 2, D_VENSIM},
+    {"lookup_backward", B_LOOKUP, SD_I_LOOKUP_BWD, 2, 2, D_VENSIM},
+    {"lookup_invert", B_LOOKUP, SD_I_LOOKUP_INV, 2, 2, D_VENSIM},
+    {"lookup_area", B_LOOKUP, SD_I_LOOKUP_AREA, 3, 3, D_VENSIM},
     /* made by arrays.c: an element chosen during the run, and an array
      * operation; '#' keeps them out of reach of equations */
     {"#pick", B_PICK, 0, 2, 1 << 30, D_BOTH},
@@ -583,16 +589,21 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
                  : g->flags & SD_EF_RESOLVED ? g->ref
                                              : resolve(c, g->name);
         if (gi < 0 || c->v.items[gi].graph < 0) {
+            /* XMILE's LOOKUP by its name; Vensim's as written */
             report(c, c->cur, g,
-                   "the first argument of 'lookup' must name "
-                   "a graphical function");
+                   "the first argument of '%s' must name "
+                   "a graphical function",
+                   b->fn == SD_I_LOOKUP ? b->name : e->text);
             return NULL;
         }
-        SdExpr *x = lower(c, e->args[1]);
-        if (!x)
-            return NULL;
-        e->nargs = 1;
-        e->args[0] = x;
+        /* The graph becomes the operand; the rest are the arguments. */
+        for (int i = 1; i < e->nargs; i++) {
+            SdExpr *x = lower(c, e->args[i]);
+            if (!x)
+                return NULL;
+            e->args[i - 1] = x;
+        }
+        e->nargs--;
         e->num = c->v.items[gi].graph;
         return e;
     }
@@ -1154,8 +1165,9 @@ static void emit_call(Ctx *c, const SdExpr *e, Phase ph)
         emit(c, SD_I_PULSE, 0);
         return;
     case B_LOOKUP:
-        emit_expr(c, e->args[0], ph);
-        emit(c, SD_I_LOOKUP, (int)e->num);
+        for (int i = 0; i < e->nargs; i++)
+            emit_expr(c, e->args[i], ph);
+        emit(c, b->fn, (int)e->num);
         return;
     case B_ACTIVE_INIT:
         emit_expr(c, e->args[ph == PH_INIT ? 1 : 0], ph);

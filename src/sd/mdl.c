@@ -522,11 +522,6 @@ static const char *unsupported(const char *ident)
         {"get_data_*", "reads a data variable at another time, which is not "
                        "written yet"},
         {"get_*", "reads data from a file in a way not written yet"},
-        {"lookup_invert", "is a lookup function not written yet"},
-        {"lookup_area", "is a lookup function not written yet"},
-        {"lookup_extrapolate", "is a lookup function not written yet"},
-        {"lookup_forward", "is a lookup function not written yet"},
-        {"lookup_backward", "is a lookup function not written yet"},
         {"vector_lookup", "is a vector function not written yet"},
         {"find_market_price", "is an allocation function not written yet"},
         {"random_*", "draws from Vensim's own random number generator, "

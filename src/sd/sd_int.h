@@ -117,6 +117,11 @@ const char *sd_tok_name(SdTok t);
     X(PULSE_TRAIN, 4, 1, "PULSE TRAIN(start, width, interval, end)")           \
     X(LOADX, 1, 1, "push the x-th slot (1-based) of index table a, or NaN")    \
     X(AOP, 0, 1, "array operation a over the values on the stack")             \
+    X(LOOKUP_X, 1, 1, "graph a at x, extrapolated past the ends")              \
+    X(LOOKUP_FWD, 1, 1, "y of graph a's first point at or after x")            \
+    X(LOOKUP_BWD, 1, 1, "y of graph a's last point at or before x")            \
+    X(LOOKUP_INV, 1, 1, "smallest x at which graph a is y, or :NA:")           \
+    X(LOOKUP_AREA, 2, 1, "area under graph a from x to y, ends held")          \
     SD_FUSED_OPCODES(X)                                                        \
     X(END, 0, 0, "stop")
 
@@ -279,11 +284,51 @@ void sd_code_fuse(SdIns *code, int n);
 int sd_op_len(int op);
 /* Steps between saved rows (sim.c). */
 long sd_save_every(const SdProgram *p, long nsteps);
+/* What one run holds (sim.c): its slots, stack, DELAY histories, array
+ * scratch, remembered lookup segments, the VM over them, and the results'
+ * columns (Time, then the saved variables: o's vars or all). */
+typedef struct SdRunState {
+    SdResults *r;       /* names and ncols set; no rows yet */
+    int nsave;          /* saved variables (ncols - 1) */
+    int *save_slot;     /* the slot of each */
+    double *slots;      /* every value */
+    double *stack;      /* the VM's operand stack */
+    SdDelayBuf *delays; /* DELAY histories */
+    double *scratch;    /* array operations' scratch */
+    int *gseg;          /* per graphical function, its last segment */
+    SdVm vm;            /* over all of the above; start and dt unset */
+} SdRunState;
+
+/* T_OK, or T_EUSAGE (a bad variable number) / T_EINTERNAL with a message
+ * in d; st is freed either way by sd_run_state_free. */
+int sd_run_state_init(SdRunState *st, SdProgram *p, const SdRunOpts *o,
+                      TDiags *d);
+/* Frees all but the results (st->r is the caller's once taken: set it to
+ * NULL, else it goes too). */
+void sd_run_state_free(SdRunState *st, const SdProgram *p);
 /* sd_run of a program whose time controls change during the run
  * (simtime.c). */
 int sd_run_dynamic(SdProgram *p, const SdRunOpts *o, SdResults **out,
                    TDiags *d);
 double sd_graph_eval(const SdGraph *g, double x);
+/* Vensim's lookup functions on a graph's points, whatever its type (x
+ * values ascending; NaN in gives NaN out). LOOKUP EXTRAPOLATE: linear
+ * between the points and along the first (last) two beyond the ends.
+ * LOOKUP FORWARD: the y of the first point at or after x. LOOKUP
+ * BACKWARD: the y of the last point at or before x. Both hold the end
+ * values beyond the ends. */
+double sd_graph_extrapolate(const SdGraph *g, double x);
+double sd_graph_forward(const SdGraph *g, double x);
+double sd_graph_backward(const SdGraph *g, double x);
+/* LOOKUP INVERT: the smallest x at which the linear interpolation of the
+ * points equals y (ends held, so x below the first point never counts:
+ * the first point's x stands for them), or SD_VENSIM_NA when y is outside
+ * the range of the y values. */
+double sd_graph_invert(const SdGraph *g, double y);
+/* LOOKUP AREA: the integral of the linear interpolation of the points
+ * from x1 to x2, end values held outside the points; negative when x2 <
+ * x1. */
+double sd_graph_area(const SdGraph *g, double x1, double x2);
 /* The first SdVm.gseg value for g: 0, or -1 when its x values are not
  * ascending (or too few), so lookups always search. */
 int sd_graph_seg_init(const SdGraph *g);

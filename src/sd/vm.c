@@ -79,6 +79,95 @@ double sd_graph_eval(const SdGraph *g, double x)
     return graph_at(g, x, NULL);
 }
 
+double sd_graph_extrapolate(const SdGraph *g, double x)
+{
+    SdGraph e = *g;
+    e.type = SD_GF_EXTRAPOLATE;
+    return graph_at(&e, x, NULL);
+}
+
+/* The index of the last point whose x is at or below x: -1 below the
+ * first point. Binary search; the points' x values ascend. */
+static int last_at_or_below(const SdGraph *g, double x)
+{
+    int lo = -1, hi = g->n; /* x[lo] <= x < x[hi], with sentinels */
+    while (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        if (g->x[mid] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+double sd_graph_backward(const SdGraph *g, double x)
+{
+    if (g->n <= 0 || isnan(x))
+        return NAN;
+    int i = last_at_or_below(g, x);
+    return g->y[i < 0 ? 0 : i];
+}
+
+double sd_graph_forward(const SdGraph *g, double x)
+{
+    if (g->n <= 0 || isnan(x))
+        return NAN;
+    int i = last_at_or_below(g, x);
+    if (i >= 0 && g->x[i] == x) /* on a point: its own y */
+        return g->y[i];
+    return g->y[i + 1 < g->n ? i + 1 : g->n - 1];
+}
+
+double sd_graph_invert(const SdGraph *g, double y)
+{
+    if (g->n <= 0 || isnan(y))
+        return NAN;
+    const double *xs = g->x, *ys = g->y;
+    if (ys[0] == y)
+        return xs[0];
+    for (int i = 1; i < g->n; i++) {
+        double a = ys[i - 1], b = ys[i];
+        if (y == b && a == b)
+            return xs[i - 1]; /* a flat stretch at y: its start */
+        if ((a < y && y <= b) || (b <= y && y < a))
+            return xs[i - 1] + (y - a) * (xs[i] - xs[i - 1]) / (b - a);
+    }
+    return SD_VENSIM_NA;
+}
+
+/* The integral of the held, interpolated points from the first point's x
+ * to x (negative left of it). */
+static double area_to(const SdGraph *g, double x)
+{
+    const double *xs = g->x, *ys = g->y;
+    int n = g->n;
+    if (x <= xs[0])
+        return (x - xs[0]) * ys[0];
+    double sum = 0;
+    for (int i = 1; i < n; i++) {
+        if (x <= xs[i]) {
+            /* part of segment i-1..i: a trapezoid up to x */
+            double dx = xs[i] - xs[i - 1];
+            double yx =
+                dx > 0 ? ys[i - 1] + (x - xs[i - 1]) * (ys[i] - ys[i - 1]) / dx
+                       : ys[i];
+            return sum + (x - xs[i - 1]) * (ys[i - 1] + yx) / 2;
+        }
+        sum += (xs[i] - xs[i - 1]) * (ys[i - 1] + ys[i]) / 2;
+    }
+    return sum + (x - xs[n - 1]) * ys[n - 1];
+}
+
+double sd_graph_area(const SdGraph *g, double x1, double x2)
+{
+    if (g->n <= 0 || isnan(x1) || isnan(x2))
+        return NAN;
+    if (x1 == x2)
+        return 0;
+    return area_to(g, x2) - area_to(g, x1);
+}
+
 int sd_graph_seg_init(const SdGraph *g)
 {
     for (int i = 1; i < g->n; i++)
@@ -382,6 +471,32 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
         {
             sp[-1] = graph_at(&vm->graphs[A], sp[-1],
                               vm->gseg ? &vm->gseg[A] : NULL);
+            NEXT;
+        }
+        CASE(LOOKUP_X)
+        {
+            sp[-1] = sd_graph_extrapolate(&vm->graphs[A], sp[-1]);
+            NEXT;
+        }
+        CASE(LOOKUP_FWD)
+        {
+            sp[-1] = sd_graph_forward(&vm->graphs[A], sp[-1]);
+            NEXT;
+        }
+        CASE(LOOKUP_BWD)
+        {
+            sp[-1] = sd_graph_backward(&vm->graphs[A], sp[-1]);
+            NEXT;
+        }
+        CASE(LOOKUP_INV)
+        {
+            sp[-1] = sd_graph_invert(&vm->graphs[A], sp[-1]);
+            NEXT;
+        }
+        CASE(LOOKUP_AREA)
+        {
+            sp--;
+            sp[-1] = sd_graph_area(&vm->graphs[A], sp[-1], sp[0]);
             NEXT;
         }
         CASE(STEP)
