@@ -94,74 +94,37 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     long nsteps = (long)steps_f;
     long every = sd_save_every(p, nsteps);
     long nrows = nsteps / every + 1;
-    /* The slots saved in each row, after Time: the chosen variables or all
-     * of them. Only these are stored, so a large model can be run for a
-     * few variables without holding every value it computes. */
-    int nsave = p->nout;
-    const int *pick = NULL;
-    if (o && o->vars) {
-        for (int i = 0; i < o->nvars; i++)
-            if (o->vars[i] < 0 || o->vars[i] >= p->nout) {
-                diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
-                          "no variable number %d to save", o->vars[i]);
-                return T_EUSAGE;
-            }
-        nsave = o->nvars;
-        pick = o->vars;
+    SdRunState st;
+    int rc = sd_run_state_init(&st, p, o, d);
+    if (rc) {
+        sd_run_state_free(&st, p);
+        return rc;
     }
-    int ncols = nsave + 1;
+    SdResults *r = st.r;
+    int ncols = r->ncols, nsave = st.nsave;
+    const int *save_slot = st.save_slot;
+    double *slots = st.slots;
     if ((size_t)nrows * (size_t)ncols > SD_MAX_SAVED) {
         diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
                   "the run would save %ld rows of %d values, too many; "
                   "raise the save interval",
                   nrows, ncols);
+        sd_run_state_free(&st, p);
         return T_EINPUT;
     }
-    bool stream = o && o->on_row; /* rows to on_row: room for one */
-    SdResults *r = calloc(1, sizeof *r);
-    int *save_slot = malloc(sizeof(int) * (size_t)(nsave + 1));
-    double *slots = calloc((size_t)p->nslots + 1, sizeof(double));
-    double *stack = calloc((size_t)p->max_stack + 1, sizeof(double));
+    /* Streamed rows (on_row) need room for one. */
+    bool stream = o && o->on_row;
     double *y0 = calloc((size_t)p->nstocks + 1, sizeof(double));
     double *acc = calloc((size_t)p->nstocks + 1, sizeof(double));
-    SdDelayBuf *delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
-    double *scratch = calloc((size_t)p->aop_scratch + 1, sizeof(double));
-    int *gseg = malloc(sizeof(int) * (size_t)(p->ngraphs + 1));
-    int rc = T_OK;
-    if (!r || !save_slot || !slots || !stack || !y0 || !acc || !delays ||
-        !scratch || !gseg) {
-        rc = T_EINTERNAL;
-        goto done;
-    }
-    for (int g = 0; g < p->ngraphs; g++)
-        gseg[g] = sd_graph_seg_init(&p->graphs[g]);
-    r->ncols = ncols;
-    r->nrows = 0;
     r->data =
         malloc(sizeof(double) * (size_t)(stream ? 1 : nrows) * (size_t)ncols);
-    r->names = calloc((size_t)ncols, sizeof(char *));
-    if (!r->data || !r->names) {
+    if (!y0 || !acc || !r->data) {
         rc = T_EINTERNAL;
         goto done;
     }
-    r->names[0] = strdup("Time");
-    for (int i = 0; i < nsave; i++) {
-        int v = pick ? pick[i] : i;
-        save_slot[i] = p->out_slot[v];
-        r->names[i + 1] = strdup(p->out_name[v]);
-    }
-
-    SdVm vm = {.slots = slots,
-               .consts = p->consts,
-               .graphs = p->graphs,
-               .delays = delays,
-               .stack = stack,
-               .start = p->start,
-               .dt = p->dt,
-               .aops = p->aops,
-               .xrefs = p->xrefs,
-               .scratch = scratch,
-               .gseg = gseg};
+    SdVm vm = st.vm;
+    vm.start = p->start;
+    vm.dt = p->dt;
     slots[SD_SLOT_TIME] = p->start;
     slots[SD_SLOT_DT] = p->dt;
     slots[SD_SLOT_START] = p->start;
@@ -192,18 +155,10 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
             integrate_rk(p, &vm, t, p->dt, method == SD_RK4, y0, acc);
     }
 done:
-    free(gseg);
-    free(scratch);
-    free(save_slot);
-    free(slots);
-    free(stack);
     free(y0);
     free(acc);
-    for (int i = 0; delays && i < p->ndelays; i++)
-        free(delays[i].v);
-    free(delays);
     if (rc) {
-        sd_results_free(r);
+        sd_run_state_free(&st, p);
         diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL, "out of memory");
         return rc;
     }
@@ -211,8 +166,80 @@ done:
         free(r->data); /* the rows went to on_row */
         r->data = NULL;
     }
+    st.r = NULL;
+    sd_run_state_free(&st, p);
     *out = r;
     return T_OK;
+}
+
+int sd_run_state_init(SdRunState *st, SdProgram *p, const SdRunOpts *o,
+                      TDiags *d)
+{
+    *st = (SdRunState){0};
+    /* The slots saved in each row, after Time: the chosen variables or all
+     * of them. Only these are stored, so a large model can be run for a
+     * few variables without holding every value it computes. */
+    int nsave = p->nout;
+    const int *pick = NULL;
+    if (o && o->vars) {
+        for (int i = 0; i < o->nvars; i++)
+            if (o->vars[i] < 0 || o->vars[i] >= p->nout) {
+                diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
+                          "no variable number %d to save", o->vars[i]);
+                return T_EUSAGE;
+            }
+        nsave = o->nvars;
+        pick = o->vars;
+    }
+    st->nsave = nsave;
+    st->r = calloc(1, sizeof *st->r);
+    st->save_slot = malloc(sizeof(int) * (size_t)(nsave + 1));
+    st->slots = calloc((size_t)p->nslots + 1, sizeof(double));
+    st->stack = calloc((size_t)p->max_stack + 1, sizeof(double));
+    st->delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
+    st->scratch = calloc((size_t)p->aop_scratch + 1, sizeof(double));
+    st->gseg = malloc(sizeof(int) * (size_t)(p->ngraphs + 1));
+    if (st->r)
+        st->r->names = calloc((size_t)nsave + 1, sizeof(char *));
+    if (!st->r || !st->r->names || !st->save_slot || !st->slots || !st->stack ||
+        !st->delays || !st->scratch || !st->gseg) {
+        diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL, "out of memory");
+        return T_EINTERNAL;
+    }
+    for (int g = 0; g < p->ngraphs; g++)
+        st->gseg[g] = sd_graph_seg_init(&p->graphs[g]);
+    SdResults *r = st->r;
+    r->ncols = nsave + 1;
+    r->names[0] = strdup("Time");
+    for (int i = 0; i < nsave; i++) {
+        int v = pick ? pick[i] : i;
+        st->save_slot[i] = p->out_slot[v];
+        r->names[i + 1] = strdup(p->out_name[v]);
+    }
+    st->vm = (SdVm){.slots = st->slots,
+                    .consts = p->consts,
+                    .graphs = p->graphs,
+                    .delays = st->delays,
+                    .stack = st->stack,
+                    .aops = p->aops,
+                    .xrefs = p->xrefs,
+                    .scratch = st->scratch,
+                    .gseg = st->gseg};
+    return T_OK;
+}
+
+void sd_run_state_free(SdRunState *st, const SdProgram *p)
+{
+    free(st->gseg);
+    free(st->scratch);
+    free(st->save_slot);
+    free(st->slots);
+    free(st->stack);
+    for (int i = 0; st->delays && i < p->ndelays; i++)
+        free(st->delays[i].v);
+    free(st->delays);
+    sd_results_free(st->r);
+    *st = (SdRunState){0};
 }
 
 void sd_results_free(SdResults *r)

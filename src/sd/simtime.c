@@ -75,54 +75,19 @@ int sd_run_dynamic(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
                   "has no INITIAL TIME, FINAL TIME or TIME STEP variable");
         return T_EINPUT;
     }
-    int nsave = p->nout;
-    const int *pick = NULL;
-    if (o && o->vars) {
-        for (int i = 0; i < o->nvars; i++)
-            if (o->vars[i] < 0 || o->vars[i] >= p->nout) {
-                diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL,
-                          "no variable number %d to save", o->vars[i]);
-                return T_EUSAGE;
-            }
-        nsave = o->nvars;
-        pick = o->vars;
+    SdRunState st;
+    int rc = sd_run_state_init(&st, p, o, d);
+    if (rc) {
+        sd_run_state_free(&st, p);
+        return rc;
     }
-    SdResults *r = calloc(1, sizeof *r);
-    int *save_slot = malloc(sizeof(int) * (size_t)(nsave + 1));
-    double *slots = calloc((size_t)p->nslots + 1, sizeof(double));
-    double *stack = calloc((size_t)p->max_stack + 1, sizeof(double));
-    SdDelayBuf *delays = calloc((size_t)p->ndelays + 1, sizeof(SdDelayBuf));
-    double *scratch = calloc((size_t)p->aop_scratch + 1, sizeof(double));
-    int *gseg = malloc(sizeof(int) * (size_t)(p->ngraphs + 1));
-    int rc = T_OK;
+    SdResults *r = st.r;
+    int nsave = st.nsave;
+    const int *save_slot = st.save_slot;
+    double *slots = st.slots;
+    SdDelayBuf *delays = st.delays;
+    SdVm vm = st.vm;
     const char *why = "out of memory";
-    if (!r || !save_slot || !slots || !stack || !delays || !scratch || !gseg) {
-        rc = T_EINTERNAL;
-        goto done;
-    }
-    for (int g = 0; g < p->ngraphs; g++)
-        gseg[g] = sd_graph_seg_init(&p->graphs[g]);
-    r->ncols = nsave + 1;
-    r->names = calloc((size_t)r->ncols, sizeof(char *));
-    if (!r->names) {
-        rc = T_EINTERNAL;
-        goto done;
-    }
-    r->names[0] = strdup("Time");
-    for (int i = 0; i < nsave; i++) {
-        int v = pick ? pick[i] : i;
-        save_slot[i] = p->out_slot[v];
-        r->names[i + 1] = strdup(p->out_name[v]);
-    }
-    SdVm vm = {.slots = slots,
-               .consts = p->consts,
-               .graphs = p->graphs,
-               .delays = delays,
-               .stack = stack,
-               .aops = p->aops,
-               .xrefs = p->xrefs,
-               .scratch = scratch,
-               .gseg = gseg};
     /* INITIAL TIME and TIME STEP as computed at Time 0 (a probe run of
      * the start values and one step's equations), then the start values
      * again, from scratch, at INITIAL TIME */
@@ -207,19 +172,13 @@ int sd_run_dynamic(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
         t += dt;
     }
 done:
-    free(gseg);
-    free(scratch);
-    free(save_slot);
-    free(slots);
-    free(stack);
-    for (int i = 0; delays && i < p->ndelays; i++)
-        free(delays[i].v);
-    free(delays);
     if (rc) {
-        sd_results_free(r);
+        sd_run_state_free(&st, p);
         diags_add(d, DIAG_ERROR, NULL, 0, 0, NULL, "%s", why);
         return rc;
     }
+    st.r = NULL;
+    sd_run_state_free(&st, p);
     *out = r;
     return T_OK;
 }
