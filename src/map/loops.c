@@ -112,14 +112,17 @@ static int pair_of(const Adj *a, int u, int v)
     return -1;
 }
 
-/* A cycle found as a node path: count its variants and keep them. */
-static void found(Search *s, const int *path, int len)
+/* A cycle found as a node path: count its variants (parallel links) and
+ * keep them. after[i] is one past the pair from path[i] to the next (the
+ * search's cursor at that depth), so no pair is looked up again. */
+static void found(Search *s, const int *path, const int *after, int len)
 {
     long long mult = 1;
+    const int *vs = s->a->vstart;
     for (int i = 0; i < len; i++) {
-        int p = pair_of(s->a, path[i], path[(i + 1) % len]);
-        long long nv = s->a->vstart[p + 1] - s->a->vstart[p];
-        mult = mult > (1LL << 40) / nv ? (1LL << 40) : mult * nv;
+        long long nv = vs[after[i]] - vs[after[i] - 1];
+        if (nv != 1)
+            mult = mult > (1LL << 40) / nv ? (1LL << 40) : mult * nv;
     }
     s->count += mult;
     for (int i = 0; i < len; i++)
@@ -213,7 +216,7 @@ static int circuits(Search *s, Work *w, const int *comp, int cid, int start)
             if (x == start && depth == 1) {
                 continue; /* a self-loop: counted before the search */
             } else if (x == start) {
-                found(s, w->path, depth);
+                found(s, w->path, w->stack_edge, depth);
                 for (int i = 0; i < depth; i++)
                     w->closed[w->path[i]] = true;
             } else if (!w->blocked[x]) {
@@ -286,9 +289,11 @@ int map_loops_find(const MapGraph *g, const MapLoopOpts *o, MapLoops **out)
     /* Self-loops first: a node linked to itself is a loop of length 1.
      * The search below skips them: at other nodes they lead back onto the
      * path (blocked), at its start circuits() passes them over. */
-    for (int v = 0; v < n; v++)
-        if (pair_of(&a, v, v) >= 0)
-            found(&s, &v, 1);
+    for (int v = 0; v < n; v++) {
+        int after = pair_of(&a, v, v) + 1;
+        if (after > 0)
+            found(&s, &v, &after, 1);
+    }
     /* The whole graph is the first run. */
     int nruns = 0;
     for (int v = 0; v < n; v++)
