@@ -4,11 +4,7 @@
 # macro and a stock whose rate is an expression, Stella's modules), and
 # its exit codes and messages. Run by tests/run-tests.sh with TERRITORY set.
 set -u
-T=${TERRITORY:-build/territory}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/common.sh"
 expect_rc() { # expected-rc description command...
     want=$1; what=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"

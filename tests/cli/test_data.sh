@@ -12,13 +12,9 @@
 # reference output) are checked the same way when the suite is there.
 # Run by tests/run-tests.sh with TERRITORY set.
 set -u
-T=${TERRITORY:-build/territory}
 F=$(pwd)/tests/fixtures/data
 MK="python3 $F/make_xlsx.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/common.sh"
 command -v python3 >/dev/null || { echo "skip: python3 is needed"; exit 77; }
 
 # check DIR RESULT.csv SPEC...: files are in DIR; each SPEC is COLUMN=MODE:FILE:AXIS:CELL:K for a

@@ -5,18 +5,8 @@
 # reading of the CSV); the HTML report parses and escapes hostile text;
 # errors exit with the documented codes and file:line messages.
 set -u
-T=${TERRITORY:-build/territory}
 command -v python3 >/dev/null 2>&1 || { echo "skip: python3 is needed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib/common.sh"
 log=demand/housing-repairs.csv
 
 # The sample log is exactly what the generator writes.

@@ -4,17 +4,7 @@
 # loops than --max gets strongest-path discovery; World3 (from
 # ../shared/bench-models, skipped when absent) finishes in seconds.
 set -u
-T=${TERRITORY:-build/territory}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib/common.sh"
 
 cat >"$tmp/logistic.xmile" <<'XML'
 <xmile><sim_specs><start>0</start><stop>40</stop><dt>0.25</dt><save_step>1</save_step></sim_specs><model><variables>

@@ -6,19 +6,9 @@
 # Python) and CSV (read back with Python's csv module, every field equal to
 # the document's); -o FILE; and the errors: field paths, exit codes.
 set -u
-T=${TERRITORY:-build/territory}
 DOC=workspaces/starter.json
 command -v python3 >/dev/null 2>&1 || { echo "skip: python3 is needed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib/common.sh"
 
 # ---- GraphML ----
 run 0 "graphml" "$T" export "$DOC" --format graphml

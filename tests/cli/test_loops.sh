@@ -1,17 +1,7 @@
 #!/bin/sh
 # End-to-end tests of `territory loops` on a map document and on a model.
 set -u
-T=${TERRITORY:-build/territory}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib/common.sh"
 
 # The demand-spend cycle as a map: demand and spend, prevention, crisis.
 cat >"$tmp/map.json" <<'JSON'

@@ -6,22 +6,11 @@
 # says, judged from runs (no reference numbers). Prints the sizes of the
 # effects so they are reported.
 set -u
-T=${TERRITORY:-build/territory}
 command -v python3 >/dev/null 2>&1 || {
     echo "models: python3 is needed to read the runs; skipped"
     exit 77
 }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-    return 0
-}
+. "$(dirname "$0")/lib/common.sh"
 
 # same_run A.csv B.csv NAME...: the two runs agree exactly in every column
 # but the parameters named (which were set to other values).

@@ -3,17 +3,7 @@
 # reproducibility by seed, the numbers of a model whose answer is known,
 # and the messages for bad input.
 set -u
-T=${TERRITORY:-build/territory}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib/common.sh"
 
 # Level(t) = 10 + rate * t: at t = 4, Level's percentiles are 10 + 4 * rate's.
 cat >"$tmp/m.xmile" <<'X'

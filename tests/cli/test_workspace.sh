@@ -5,18 +5,9 @@
 # by python3), an import under a new slug, a bad document reported problem
 # by problem with nothing imported, and the exit codes of each failure.
 set -u
-T=${TERRITORY:-build/territory}
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib/common.sh"
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-run() { # expected-rc what command...
-    want=$1; what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, wanted $want ($(head -c 300 "$tmp/err"))"
-}
 db="$tmp/t.db"
 
 run 0 "init" "$T" init --db "$db"
