@@ -55,6 +55,14 @@ static int parse_run_args(int argc, char **argv, RunArgs *a)
                 cli_error("--method takes euler, rk2 or rk4");
                 return EXIT_USAGE;
             }
+        } else if (!strcmp(arg, "--seed")) {
+            /* the random functions' draws: same seed, same numbers */
+            char *end;
+            if (!val || !*val || *val == '-' ||
+                (a->opts.seed = strtoull(val, &end, 10), *end)) {
+                cli_error("--seed takes a whole number");
+                return EXIT_USAGE;
+            }
         } else if (!strcmp(arg, "--set")) {
             if (!val || !strchr(val, '=')) {
                 cli_error("--set takes NAME=VALUE");

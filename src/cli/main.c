@@ -22,6 +22,7 @@ static void usage(FILE *f)
           "  run MODEL [--format csv|tsv|json] [--method euler|rk2|rk4]\n"
           "            [--set NAME=VALUE ...] [--vars A,B] [-o FILE]\n"
           "            [--data FILE ...]  (.tab/.csv data for data variables)\n"
+          "            [--seed S]  (the random functions' draws)\n"
           "                 simulate a model and print one row per saved time\n"
           "  check MODEL    report every problem in a model as "
           "file:line:col: message\n"

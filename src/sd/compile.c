@@ -74,6 +74,7 @@ typedef struct Ctx {
     VEC(SdAop) aops;      /* array operations */
     VEC(SdXref) xrefs;    /* index tables */
     int aop_scratch;      /* scratch the largest operation needs */
+    int nsites;           /* random calls numbered so far */
 } Ctx;
 
 /* ---- builtins --------------------------------------------------------- */
@@ -121,7 +122,8 @@ typedef enum {
     B_ACTIVE_INIT,
     B_GET_TIME,
     B_PICK,
-    B_AOP
+    B_AOP,
+    B_RANDOM
 } BuiltinKind;
 
 /* Which equation syntax a builtin belongs to: some names mean different
@@ -131,7 +133,7 @@ enum { D_BOTH, D_XMILE, D_VENSIM };
 typedef struct Builtin {
     const char *name; /* canonical name */
     BuiltinKind kind; /* how it compiles */
-    int fn;           /* B_FN1: which SdMathFn */
+    int fn;           /* B_FN1: which SdMathFn; B_RANDOM: SdRandKind */
     int min, max;     /* argument counts */
     int dialect;      /* D_BOTH, D_XMILE or D_VENSIM */
 } Builtin;
@@ -213,6 +215,18 @@ static const Builtin builtins[] = {
     {"lookup_backward", B_LOOKUP, SD_I_LOOKUP_BWD, 2, 2, D_VENSIM},
     {"lookup_invert", B_LOOKUP, SD_I_LOOKUP_INV, 2, 2, D_VENSIM},
     {"lookup_area", B_LOOKUP, SD_I_LOOKUP_AREA, 3, 3, D_VENSIM},
+    /* B_RANDOM: draws reproducible per run (random.c) */
+    {"random_uniform", B_RANDOM, SD_RAND_UNIFORM, 3, 3, D_VENSIM},
+    {"random_normal", B_RANDOM, SD_RAND_NORMAL, 5, 5, D_VENSIM},
+    {"random_exponential", B_RANDOM, SD_RAND_EXPONENTIAL, 5, 5, D_VENSIM},
+    {"random_poisson", B_RANDOM, SD_RAND_POISSON, 6, 6, D_VENSIM},
+    {"random_triangular", B_RANDOM, SD_RAND_TRIANGULAR, 6, 6, D_VENSIM},
+    {"random_0_1", B_RANDOM, SD_RAND_UNIFORM, 0, 0, D_VENSIM},
+    {"random", B_RANDOM, SD_RAND_UNIFORM, 2, 3, D_XMILE},
+    {"normal", B_RANDOM, SD_RAND_NORMAL, 2, 3, D_XMILE},
+    {"lognormal", B_RANDOM, SD_RAND_LOGNORMAL, 2, 3, D_XMILE},
+    {"exprnd", B_RANDOM, SD_RAND_EXPONENTIAL, 1, 2, D_XMILE},
+    {"poisson", B_RANDOM, SD_RAND_POISSON, 1, 2, D_XMILE},
     /* made by arrays.c: an element chosen during the run, and an array
      * operation; '#' keeps them out of reach of equations */
     {"#pick", B_PICK, 0, 2, 1 << 30, D_BOTH},
@@ -615,6 +629,16 @@ static SdExpr *lower_call_at(Ctx *c, SdExpr *e)
     }
     int n;
     switch (b->kind) {
+    case B_RANDOM:
+        /* Its call site, numbered once here, so the init, flow and node
+         * code of this call draw the same numbers. */
+        if (c->nsites >= SD_RAND_MAX_SITES) {
+            report(c, c->cur, e, "too many random calls: more than %d",
+                   SD_RAND_MAX_SITES);
+            return NULL;
+        }
+        e->num = c->nsites++;
+        return e;
     case B_PI:
         return mk_num(c, M_PI);
     case B_TIME:
@@ -1097,6 +1121,45 @@ static void emit_bin(Ctx *c, const SdExpr *e, Phase ph)
     emit(c, ops[e->op], 0);
 }
 
+/* A random draw: every distribution's arguments in the order the kind
+ * takes them (SdRandKind), the ones XMILE leaves out filled in. */
+static void emit_random(Ctx *c, const SdExpr *e, const Builtin *b, Phase ph)
+{
+    if (b->dialect == D_XMILE) {
+        int seed = 2; /* the argument that is the seed, when given */
+        if (b->fn != SD_RAND_UNIFORM) {
+            emit(c, SD_I_CONST, konst(c, -INFINITY)); /* unbounded */
+            emit(c, SD_I_CONST, konst(c, INFINITY));
+        }
+        if (b->fn == SD_RAND_EXPONENTIAL) { /* shift 0, stretch the mean */
+            emit(c, SD_I_CONST, konst(c, 0));
+            emit_expr(c, e->args[0], ph);
+            seed = 1;
+        } else if (b->fn == SD_RAND_POISSON) { /* shift 0, stretch 1 */
+            emit_expr(c, e->args[0], ph);
+            emit(c, SD_I_CONST, konst(c, 0));
+            emit(c, SD_I_CONST, konst(c, 1));
+            seed = 1;
+        } else { /* min and max, or mean and sd */
+            emit_expr(c, e->args[0], ph);
+            emit_expr(c, e->args[1], ph);
+        }
+        if (e->nargs > seed)
+            emit_expr(c, e->args[seed], ph);
+        else
+            emit(c, SD_I_CONST, konst(c, 0));
+    } else if (e->nargs == 0) { /* RANDOM 0 1(): RANDOM UNIFORM(0, 1, 0) */
+        emit(c, SD_I_CONST, konst(c, 0));
+        emit(c, SD_I_CONST, konst(c, 1));
+        emit(c, SD_I_CONST, konst(c, 0));
+    } else {
+        for (int i = 0; i < e->nargs; i++)
+            emit_expr(c, e->args[i], ph);
+    }
+    emit(c, SD_I_RANDOM, (int)e->num * 16 + b->fn);
+    c->depth -= sd_random_nargs(b->fn);
+}
+
 static void emit_call(Ctx *c, const SdExpr *e, Phase ph)
 {
     const Builtin *b = &builtins[e->ref];
@@ -1171,6 +1234,9 @@ static void emit_call(Ctx *c, const SdExpr *e, Phase ph)
         return;
     case B_ACTIVE_INIT:
         emit_expr(c, e->args[ph == PH_INIT ? 1 : 0], ph);
+        return;
+    case B_RANDOM:
+        emit_random(c, e, b, ph);
         return;
     case B_PICK: {
         /* The elements are consecutive slots, stride apart (arrays.c
@@ -1310,7 +1376,8 @@ static bool expr_const(Ctx *c, const SdExpr *e)
         const Builtin *b = &builtins[e->ref];
         if (b->kind == B_STEP || b->kind == B_RAMP || b->kind == B_PULSE ||
             b->kind == B_DELAY || b->kind == B_VPULSE ||
-            b->kind == B_PULSE_TRAIN || b->kind == B_ACTIVE_INIT)
+            b->kind == B_PULSE_TRAIN || b->kind == B_ACTIVE_INIT ||
+            b->kind == B_RANDOM)
             return false;
         break;
     }

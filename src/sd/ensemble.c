@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sd.h"
+#include "sd_int.h"
 
 /* No ensemble keeps more than this many bytes of saved values. */
 #define ENSEMBLE_MAX_BYTES ((size_t)4 << 30)
@@ -36,6 +36,16 @@
 const double sd_ensemble_pct[SD_ENSEMBLE_NQ] = {5, 25, 50, 75, 95};
 
 /* ---- distributions ------------------------------------------------------ */
+
+uint64_t sd_ensemble_run_seed(uint64_t seed, long k)
+{
+    /* splitmix64's finaliser over the pair: never 0 (the default) */
+    uint64_t z = seed ^ ((uint64_t)k + 1) * 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return z ? z : 1;
+}
 
 static const struct {
     const char *name;  /* as written in a specification */
@@ -65,46 +75,6 @@ int sd_dist_nargs(SdDistKind k)
     return 0;
 }
 
-/* The standard normal quantile: Acklam's rational approximation (relative
- * error below 1.2e-9), then one Halley step on erfc, which brings it to
- * about machine precision. u must be in (0, 1). */
-static double norm_quantile(double u)
-{
-    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                               -2.759285104469687e+02, 1.383577518672690e+02,
-                               -3.066479806614716e+01, 2.506628277459239e+00};
-    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                               -1.556989798598866e+02, 6.680131188771972e+01,
-                               -1.328068155288572e+01};
-    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                               -2.400758277161838e+00, -2.549732539343734e+00,
-                               4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
-    const double lo = 0.02425;
-    double x;
-    if (u < lo) {
-        double q = sqrt(-2 * log(u));
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q +
-             c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    } else if (u <= 1 - lo) {
-        double q = u - 0.5, r = q * q;
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r +
-             a[5]) *
-            q /
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-    } else {
-        double q = sqrt(-2 * log(1 - u));
-        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q +
-              c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    }
-    double e = 0.5 * erfc(-x / sqrt(2)) - u;
-    double g = e * sqrt(2 * M_PI) * exp(x * x / 2);
-    return x - g / (1 + x * g / 2);
-}
-
 double sd_vary_quantile(const SdVary *v, double u)
 {
     const double *p = v->p;
@@ -112,14 +82,14 @@ double sd_vary_quantile(const SdVary *v, double u)
     case SD_DIST_UNIFORM:
         return p[0] + u * (p[1] - p[0]);
     case SD_DIST_NORMAL:
-        return p[0] + p[1] * norm_quantile(u);
+        return p[0] + p[1] * sd_norm_quantile(u);
     case SD_DIST_TRIANGULAR: {
         double w = p[2] - p[0], f = (p[1] - p[0]) / w;
         return u < f ? p[0] + sqrt(u * w * (p[1] - p[0]))
                      : p[2] - sqrt((1 - u) * w * (p[2] - p[1]));
     }
     case SD_DIST_LOGNORMAL:
-        return exp(p[0] + p[1] * norm_quantile(u));
+        return exp(p[0] + p[1] * sd_norm_quantile(u));
     }
     return NAN;
 }
@@ -460,6 +430,7 @@ static void *run_worker(void *arg)
         SdProgram *p = NULL;
         SdResults *r = NULL;
         int rc = sd_compile(&local, &p, &d);
+        ro.seed = sd_ensemble_run_seed(o->seed, i);
         if (!rc)
             rc = sd_run(p, &ro, &r, &d);
         if (!rc && r->nrows != s->nrows) {
@@ -598,7 +569,8 @@ int sd_ensemble_run(const SdModel *m, const SdEnsembleOpts *o, SdEnsemble **out,
                         .method_given = o->method_given,
                         .max_steps = o->max_steps,
                         .vars = outv,
-                        .nvars = nout};
+                        .nvars = nout,
+                        .seed = sd_ensemble_run_seed(o->seed, 0)};
         rc = sd_run(base, &ro, &r0, d);
     }
     SdEnsemble *e = NULL;

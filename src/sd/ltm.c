@@ -229,7 +229,9 @@ static void on_step(void *ud, long step, const double *cur)
         for (int i = 0; save && i < l->nloops; i++)
             row_score[i] = row_rel[i] = 0; /* nothing has changed yet */
     } else if (save) {
-        /* Only saved rows are reported, so only they are scored. */
+        /* Only saved rows are reported, so only they are scored. The
+         * values in prev are the previous step's: so are its draws. */
+        l->s.vm.step = step - 1;
         for (int k = 0; k < l->nlinks; k++)
             l->lscore[k] = link_score(&l->s, l->lfrom[k], l->lto[k], cur);
         double total = 0;
@@ -267,6 +269,7 @@ int sd_ltm(SdProgram *p, const SdRunOpts *o, int nloops,
     int *ostart = NULL, *oedge = NULL;
     int *edge_link = malloc(sizeof(int) * (size_t)(p->nedges + 1));
     int rc = scorer_init(&l.s, p);
+    l.s.vm.seed = o ? o->seed : 0;
     if (rc == T_OK)
         rc = out_index(p, &ostart, &oedge);
     l.lfrom = malloc(sizeof(int) * (size_t)(total + 1));
@@ -723,6 +726,7 @@ static void find_step(void *ud, long step, const double *cur)
     long row = step / f->every;
     if (step > 0 && step % f->every == 0 && (row - 1) % f->sample == 0 &&
         !f->failed) {
+        f->s.vm.step = step - 1; /* prev's step, and its draws */
         for (int v = 0; v < p->nnodes; v++) {
             for (int k = f->ostart[v]; k < f->ostart[v + 1]; k++) {
                 const SdEdge *e = &p->edges[f->oedge[k]];
@@ -779,6 +783,7 @@ int sd_ltm_discover(SdProgram *p, const SdRunOpts *o, const SdLtmFindOpts *fo,
     Find f = {.max_loops = opt.max_loops > 0 ? opt.max_loops : FIND_MAX_LOOPS};
     int n = p->nnodes;
     int rc = scorer_init(&f.s, p);
+    f.s.vm.seed = o ? o->seed : 0;
     if (rc == T_OK)
         rc = out_index(p, &f.ostart, &f.oedge);
     f.comp = malloc(sizeof(int) * (size_t)(n + 1));

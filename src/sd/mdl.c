@@ -524,8 +524,14 @@ static const char *unsupported(const char *ident)
         {"get_*", "reads data from a file in a way not written yet"},
         {"vector_lookup", "is a vector function not written yet"},
         {"find_market_price", "is an allocation function not written yet"},
-        {"random_*", "draws from Vensim's own random number generator, "
-                     "whose numbers no other engine reproduces"},
+        /* supported: reproducible draws of our own (random.c) */
+        {"random_uniform", NULL},
+        {"random_normal", NULL},
+        {"random_exponential", NULL},
+        {"random_poisson", NULL},
+        {"random_triangular", NULL},
+        {"random_0_1", NULL},
+        {"random_*", "is a random distribution not written yet"},
         {"a_function_of", "is a placeholder Vensim writes for an unfinished "
                           "equation"},
     };
@@ -557,9 +563,8 @@ static bool check_calls(Reader *r, size_t a, size_t b)
             char *id = sd_canon_name(&r->m->arena, r->s + a + ps, pe - ps);
             const char *why = id ? unsupported(id) : NULL;
             if (why) {
-                /* random numbers are refused for good, the rest for now */
-                bool never =
-                    !strncmp(id, "random_", 7) || !strcmp(id, "a_function_of");
+                /* placeholders are refused for good, the rest for now */
+                bool never = !strcmp(id, "a_function_of");
                 err_at(r, a + ps, "'%.*s' is not supported%s (it %s)",
                        (int)(pe - ps), r->s + a + ps, never ? "" : " yet", why);
                 ok = false;

@@ -339,7 +339,8 @@ typedef struct SdRunOpts {
      * (A model whose time controls change during the run stores its rows
      * whatever this says; its results have data.) */
     int (*on_row)(void *ud, const struct SdResults *cols, const double *row);
-    void *row_ud; /* passed to on_row */
+    void *row_ud;  /* passed to on_row */
+    uint64_t seed; /* random draws: same seed, same numbers (0: default) */
 } SdRunOpts;
 
 typedef struct SdResults {
@@ -497,6 +498,8 @@ typedef struct SdEnsemble {
 int sd_ensemble_run(const SdModel *m, const SdEnsembleOpts *o, SdEnsemble **out,
                     TDiags *d);
 void sd_ensemble_free(SdEnsemble *e);
+/* The seed of run k of an ensemble seeded seed (its random draws). */
+uint64_t sd_ensemble_run_seed(uint64_t seed, long k);
 
 /* ---- scenarios (scenario.c) ------------------------------------------- */
 

@@ -122,6 +122,7 @@ const char *sd_tok_name(SdTok t);
     X(LOOKUP_BWD, 1, 1, "y of graph a's last point at or before x")            \
     X(LOOKUP_INV, 1, 1, "smallest x at which graph a is y, or :NA:")           \
     X(LOOKUP_AREA, 2, 1, "area under graph a from x to y, ends held")          \
+    X(RANDOM, 0, 1, "draw of kind a&15 at site a>>4 from its args (random.c)") \
     SD_FUSED_OPCODES(X)                                                        \
     X(END, 0, 0, "stop")
 
@@ -255,6 +256,33 @@ typedef struct SdXref {
     int n;      /* how many */
 } SdXref;
 
+/* Random draws (opcode RANDOM, random.c): the kind, in the operand's
+ * low 4 bits, says what arguments are on the stack; the last is always
+ * the seed argument (0 when the call has none). */
+typedef enum {
+    SD_RAND_UNIFORM,     /* min, max, seed */
+    SD_RAND_NORMAL,      /* min, max, mean, sd, seed: truncated */
+    SD_RAND_EXPONENTIAL, /* min, max, shift, stretch, seed: truncated */
+    SD_RAND_LOGNORMAL,   /* min, max (unused), mean, sd of the value, seed */
+    SD_RAND_POISSON,     /* min, max, mean, shift, stretch, seed */
+    SD_RAND_TRIANGULAR   /* min, max, start, peak, end, seed */
+} SdRandKind;
+
+#define SD_RAND_MAX_SITES (1 << 26) /* call sites one program may have */
+
+/* Values popped by a draw of kind. */
+int sd_random_nargs(int kind);
+/* The draw of kind at call site site and step step of a run seeded seed,
+ * from its arguments x. */
+double sd_random_draw(int kind, uint32_t site, uint64_t seed, long step,
+                      const double *x);
+/* The j-th uniform double in (0, 1) of those words. */
+double sd_random_u01(uint64_t seed, uint32_t site, long step, double arg,
+                     uint32_t j);
+/* The standard normal quantile of p: -inf at 0, inf at 1 (random.c; the
+ * ensembles' normal and lognormal draws too). */
+double sd_norm_quantile(double p);
+
 /* Everything the VM reads while it runs. */
 typedef struct SdVm {
     double *slots;         /* variable values, time in slot 0 */
@@ -270,6 +298,8 @@ typedef struct SdVm {
     int *gseg;             /* per graphical function: the segment of its
                               last lookup in this run (-1: never kept), or
                               NULL to search every time */
+    uint64_t seed;         /* random draws: the run's seed (0 default) */
+    long step;             /* random draws: the step being computed */
 } SdVm;
 
 /* Slots with a fixed meaning. */

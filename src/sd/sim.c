@@ -133,6 +133,7 @@ int sd_run(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     for (long step = 0;; step++) {
         double t = p->start + (double)step * p->dt;
         slots[SD_SLOT_TIME] = t;
+        vm.step = step; /* RK stages keep it: one draw per step */
         sd_vm_exec(&vm, p->flow_code);
         if (o && o->on_step)
             o->on_step(o->ud, step, slots);
@@ -224,7 +225,8 @@ int sd_run_state_init(SdRunState *st, SdProgram *p, const SdRunOpts *o,
                     .aops = p->aops,
                     .xrefs = p->xrefs,
                     .scratch = st->scratch,
-                    .gseg = st->gseg};
+                    .gseg = st->gseg,
+                    .seed = o ? o->seed : 0};
     return T_OK;
 }
 

@@ -114,6 +114,7 @@ int sd_run_dynamic(SdProgram *p, const SdRunOpts *o, SdResults **out, TDiags *d)
     long cap = 0;
     for (long step = 0;; step++) {
         slots[SD_SLOT_TIME] = t;
+        vm.step = step;
         sd_vm_exec(&vm, p->flow_code);
         double stop = slots[c_stop], dt = slots[c_dt];
         double saveper = c_save >= 0 ? slots[c_save] : dt;

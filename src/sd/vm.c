@@ -612,6 +612,14 @@ void sd_vm_exec(SdVm *vm, const SdIns *code)
                          : NAN;
             NEXT;
         }
+        CASE(RANDOM)
+        {
+            int kind = (int)((uint32_t)A & 15);
+            sp -= sd_random_nargs(kind);
+            x = sd_random_draw(kind, (uint32_t)A >> 4, vm->seed, vm->step, sp);
+            *sp++ = x;
+            NEXT;
+        }
         CASE(AOP)
         {
             const SdAop *op = &vm->aops[A];

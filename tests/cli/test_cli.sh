@@ -86,6 +86,26 @@ expect_rc 2 "no model" "$T" run
 expect_rc 2 "unknown command" "$T" frobnicate
 expect_rc 2 "no command" "$T"
 
+# --seed: the random functions' draws repeat with the same seed (the
+# default one too) and differ with another.
+cat >"$tmp/noise.xmile" <<'XML'
+<xmile><sim_specs><start>0</start><stop>20</stop><dt>1</dt></sim_specs><model><variables>
+<aux name="noise"><eqn>RANDOM(0, 1)</eqn></aux>
+</variables></model></xmile>
+XML
+for s in "" "--seed 7" "--seed 8"; do
+    # shellcheck disable=SC2086 # the seed option is two words or none
+    "$T" run "$tmp/noise.xmile" $s >"$tmp/n1.csv" 2>"$tmp/err" &&
+        "$T" run "$tmp/noise.xmile" $s >"$tmp/n2.csv" 2>>"$tmp/err" ||
+        fail "run $s: $(head -c 300 "$tmp/err")"
+    cmp -s "$tmp/n1.csv" "$tmp/n2.csv" || fail "run $s twice gives other draws"
+    cp "$tmp/n1.csv" "$tmp/seed${s#--seed }.csv"
+done
+cmp -s "$tmp/seed7.csv" "$tmp/seed8.csv" && fail "--seed 7 and --seed 8 give the same draws"
+[ "$(cut -d, -f2 "$tmp/seed7.csv" | sort -u | wc -l)" -gt 10 ] ||
+    fail "the draws do not change from step to step"
+expect_rc 2 "bad seed" "$T" run "$tmp/noise.xmile" --seed -3
+
 if [ "$fails" -ne 0 ]; then
     echo "cli: $fails failed"
     exit 1
