@@ -228,6 +228,26 @@ static sqlite3_stmt *stmt_get(StoreDb *db, const char *sql, StoreErr *err)
     return st;
 }
 
+int db_rows_json(StoreDb *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *),
+                 json_t **list, StoreErr *err)
+{
+    *list = st ? json_array() : NULL;
+    if (!*list) {
+        db_done(db, st);
+        return st ? err_nomem(err) : STORE_EINTERNAL;
+    }
+    int s;
+    while ((s = db_step(db, st, err)) == SQLITE_ROW)
+        json_array_append_new(*list, row(st));
+    db_done(db, st);
+    if (s != SQLITE_DONE) {
+        json_decref(*list);
+        *list = NULL;
+        return STORE_EINTERNAL;
+    }
+    return STORE_OK;
+}
+
 void db_done(StoreDb *db, sqlite3_stmt *st)
 {
     if (!st)

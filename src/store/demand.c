@@ -141,29 +141,19 @@ int store_demand_log_add(StoreDb *db, const StoreActor *a,
     return rc;
 }
 
+/* A listed log: log_json without its rows. */
+static json_t *listed_log_json(sqlite3_stmt *st)
+{
+    return log_json(st, false);
+}
+
 int store_demand_logs(StoreDb *db, const StoreActor *a, json_t **list,
                       StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st =
         db_query(db, err, LOG_SELECT " WHERE g.ws_id = ?1 ORDER BY g.id DESC",
                  "i", a->ws_id);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, log_json(st, false));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, listed_log_json, list, err);
 }
 
 int store_demand_log_get(StoreDb *db, const StoreActor *a, long long id,

@@ -78,33 +78,23 @@ static json_t *item_json(sqlite3_stmt *st, bool full)
     return o;
 }
 
+/* A listed item: item_json without its evidence. */
+static json_t *listed_item_json(sqlite3_stmt *st)
+{
+    return item_json(st, false);
+}
+
 int store_items_list(StoreDb *db, const StoreActor *a, const StoreItemQuery *q,
                      json_t **list, StoreErr *err)
 {
     static const char *const status[] = {"open", "merged", "all"};
     int sort = q->sort >= 0 && q->sort <= STORE_SORT_UNCERTAINTY ? q->sort : 0;
     int stat = q->status >= 0 && q->status <= STORE_STATUS_ALL ? q->status : 0;
-    *list = json_array();
     sqlite3_stmt *st = db_query(db, err, list_sql[sort], "iiitit", a->user_id,
                                 a->ws_id, q->theme, status[stat],
                                 (long long)(q->hidden && store_sees_hidden(a)),
                                 q->q && q->q[0] ? q->q : NULL);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, item_json(st, false));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, listed_item_json, list, err);
 }
 
 static json_t *evidence_json(sqlite3_stmt *st)
@@ -776,34 +766,22 @@ int store_evidence_add(StoreDb *db, const StoreActor *a, long long item,
     return rc;
 }
 
+/* [id, title, body] of an item. */
+static json_t *text_row(sqlite3_stmt *st)
+{
+    return json_pack("[I, s, s]", (json_int_t)sqlite3_column_int64(st, 0),
+                     col_text(st, 1), col_text(st, 2));
+}
+
 int store_item_texts(StoreDb *db, const StoreActor *a, json_t **list,
                      StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st = db_query(db, err,
                                 "SELECT id, title, body FROM items WHERE"
                                 " ws_id = ?1 AND status = 'open' AND"
                                 " hidden = 0 ORDER BY id",
                                 "i", a->ws_id);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list,
-                              json_pack("[I, s, s]",
-                                        (json_int_t)sqlite3_column_int64(st, 0),
-                                        col_text(st, 1), col_text(st, 2)));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, text_row, list, err);
 }
 
 /* ---- themes ----------------------------------------------------------- */
@@ -824,26 +802,10 @@ static json_t *theme_json(sqlite3_stmt *st)
 int store_themes_list(StoreDb *db, const StoreActor *a, json_t **list,
                       StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st =
         db_query(db, err, THEME_SELECT " ORDER BY t.name COLLATE NOCASE, t.id",
                  "i", a->ws_id);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, theme_json(st));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, theme_json, list, err);
 }
 
 int store_theme_get(StoreDb *db, const StoreActor *a, long long id,

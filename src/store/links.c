@@ -41,7 +41,6 @@ static json_t *link_json(sqlite3_stmt *st)
 int store_links_list(StoreDb *db, const StoreActor *a, bool hidden,
                      json_t **list, StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st =
         hidden && store_sees_hidden(a)
             ? db_query(db, err,
@@ -52,22 +51,7 @@ int store_links_list(StoreDb *db, const StoreActor *a, bool hidden,
                        LINK_SELECT " WHERE l.ws_id = ?1" LINK_VISIBLE
                                    " ORDER BY l.id",
                        "i", a->ws_id);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, link_json(st));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, link_json, list, err);
 }
 
 int store_link_get(StoreDb *db, const StoreActor *a, long long id,

@@ -139,29 +139,12 @@ static json_t *scen_json(sqlite3_stmt *st)
 int store_scenarios_list(StoreDb *db, const StoreActor *a, const char *model,
                          json_t **list, StoreErr *err)
 {
-    *list = json_array();
-    if (!*list)
-        return err_nomem(err);
     sqlite3_stmt *st = db_query(db, err,
                                 "SELECT " SCEN_COLS SCEN_FROM
                                 " WHERE s.ws_id = ?1 AND (?2 IS NULL OR"
                                 " s.model = ?2) ORDER BY s.model, s.name",
                                 "it", a->ws_id, model);
-    if (!st) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, scen_json(st));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, scen_json, list, err);
 }
 
 int store_scenario_get(StoreDb *db, const StoreActor *a, long long id,

@@ -54,6 +54,11 @@ int db_exec(StoreDb *db, StoreErr *err, long long *changes, const char *sql,
 /* Steps a statement: SQLITE_ROW, SQLITE_DONE, or another code with err
  * set (a constraint failure is left for the caller: it sets no error). */
 int db_step(StoreDb *db, sqlite3_stmt *st, StoreErr *err);
+/* Every row of st (from db_query; NULL when it failed, err set) as one
+ * JSON value each, by row(), into a new array *list; st is given back.
+ * On failure *list is NULL. */
+int db_rows_json(StoreDb *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *),
+                 json_t **list, StoreErr *err);
 /* A one-row integer query: *out gets column 0, or dflt when no row. */
 int db_int(StoreDb *db, StoreErr *err, long long *out, long long dflt,
            const char *sql, const char *types, ...);

@@ -81,58 +81,36 @@ int store_member_join(StoreDb *db, long long ws, long long uid, int role,
 
 /* ---- lists ------------------------------------------------------------ */
 
+/* A workspace as its member's list shows it. */
+static json_t *ws_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:s, s:s, s:s, s:b}", "slug", col_text(st, 0), "name",
+                     col_text(st, 1), "role",
+                     store_role_name(sqlite3_column_int(st, 2)), "locked",
+                     sqlite3_column_int(st, 3));
+}
+
 int store_ws_list(StoreDb *db, long long uid, json_t **list, StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st = db_query(
         db, err,
         "SELECT w.slug, w.name, m.role, w.locked FROM workspaces w JOIN"
         " memberships m ON m.ws_id = w.id WHERE m.user_id = ?1"
         " ORDER BY w.name COLLATE NOCASE, w.slug",
         "i", uid);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(
-            *list, json_pack("{s:s, s:s, s:s, s:b}", "slug", col_text(st, 0),
-                             "name", col_text(st, 1), "role",
-                             store_role_name(sqlite3_column_int(st, 2)),
-                             "locked", sqlite3_column_int(st, 3)));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, ws_row, list, err);
+}
+
+static json_t *slug_row(sqlite3_stmt *st)
+{
+    return json_string(col_text(st, 0));
 }
 
 int store_ws_slugs(StoreDb *db, json_t **list, StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st =
         db_query(db, err, "SELECT slug FROM workspaces ORDER BY slug", "");
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, json_string(col_text(st, 0)));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, slug_row, list, err);
 }
 
 /* ---- create ----------------------------------------------------------- */
@@ -460,28 +438,12 @@ static json_t *member_json(sqlite3_stmt *st)
 int store_members(StoreDb *db, const StoreActor *a, json_t **list,
                   StoreErr *err)
 {
-    *list = json_array();
     sqlite3_stmt *st = db_query(
         db, err,
         "SELECT user_id, display_name, role FROM memberships WHERE ws_id = ?1"
         " ORDER BY role DESC, display_name COLLATE NOCASE, user_id",
         "i", a->ws_id);
-    if (!st || !*list) {
-        db_done(db, st);
-        json_decref(*list);
-        *list = NULL;
-        return st ? err_nomem(err) : STORE_EINTERNAL;
-    }
-    int s;
-    while ((s = db_step(db, st, err)) == SQLITE_ROW)
-        json_array_append_new(*list, member_json(st));
-    db_done(db, st);
-    if (s != SQLITE_DONE) {
-        json_decref(*list);
-        *list = NULL;
-        return STORE_EINTERNAL;
-    }
-    return STORE_OK;
+    return db_rows_json(db, st, member_json, list, err);
 }
 
 /* The member's role (0 when not a member) and the number of owners. */
