@@ -1619,15 +1619,9 @@ static bool run_fill(SdModel *m, SdVar *v, RunFile *files, int nfiles,
             ok &= vec_push(&out, v->eqns[j]) == 0;
         else
             ok &= run_expand(m, v, &v->eqns[j], files, nfiles, &out, d);
-    SdEqn *eqns =
-        ok ? arena_alloc(&m->arena, sizeof(SdEqn) * (size_t)out.len) : NULL;
-    if (eqns) {
-        memcpy(eqns, out.items, sizeof(SdEqn) * (size_t)out.len);
-        v->eqns = eqns;
-        v->neqns = out.len;
-    }
+    ok = ok && sd_var_set_eqns(m, v, out.items, out.len);
     vec_free(&out);
-    return eqns != NULL;
+    return ok;
 }
 
 /* True when element id belongs to the dimension named dim. */

@@ -2247,13 +2247,8 @@ static void read_gets(Reader *r)
             ok = g ? get_arrayed(r, &v->eqns[j], g, &out)
                    : vec_push(&out, v->eqns[j]) == 0;
         }
-        SdEqn *eqns =
-            ok ? arena_alloc(&m->arena, sizeof(SdEqn) * (size_t)out.len) : NULL;
-        if (eqns) {
-            memcpy(eqns, out.items, sizeof(SdEqn) * (size_t)out.len);
-            v->eqns = eqns;
-            v->neqns = out.len;
-        }
+        if (ok)
+            sd_var_set_eqns(m, v, out.items, out.len);
         vec_free(&out);
     }
 }

@@ -482,6 +482,10 @@ SdExpr *sd_arr_instantiate_in_place(SdArr *ar, int v, int k, SdExpr *e,
 SdExpr *sd_arr_ref(SdArr *ar, int v, int k, const char *name,
                    const SdSrcLoc *loc);
 
+/* Gives v the n equations e, copied into the model's arena (xmile.c);
+ * false when out of memory (v is then left as it was). */
+bool sd_var_set_eqns(SdModel *m, SdVar *v, const SdEqn *e, int n);
+
 /* ---- data files of the GET functions (data.c) --------------------------- */
 
 typedef struct SdCell {

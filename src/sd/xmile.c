@@ -1536,6 +1536,18 @@ int sd_model_load(const char *path, SdModel **out, TDiags *d)
     return rc;
 }
 
+bool sd_var_set_eqns(SdModel *m, SdVar *v, const SdEqn *e, int n)
+{
+    SdEqn *copy = n ? arena_alloc(&m->arena, sizeof(SdEqn) * (size_t)n) : NULL;
+    if (n && !copy)
+        return false;
+    if (n)
+        memcpy(copy, e, sizeof(SdEqn) * (size_t)n);
+    v->eqns = copy;
+    v->neqns = n;
+    return true;
+}
+
 SdVar *sd_model_find(SdModel *m, const char *name)
 {
     char *id = sd_canon_name(NULL, name, strlen(name));
